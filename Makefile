@@ -1,0 +1,20 @@
+# Oil & Gas Finder: developer entry points. See README.md.
+.PHONY: run test testenv-up testenv-down crdgen
+
+## run: the API server on its embedded store with demo data
+run:
+	cargo run -p ogf-api
+
+## test: everything (installs what is missing, starts the test environment, fmt, clippy, all tests)
+test:
+	bash scripts/test.sh
+
+testenv-up:
+	e2e/testenv/testenv.sh up
+
+testenv-down:
+	e2e/testenv/testenv.sh down
+
+## crdgen: regenerate the CRD YAML after changing a type in crds/
+crdgen:
+	cargo run -p ogf-crds --bin crdgen
