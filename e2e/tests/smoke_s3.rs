@@ -7,7 +7,7 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
-use object_store::{ObjectStore, PutPayload, WriteMultipart};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use ogf_e2e::env;
 
 fn store(s3: &env::S3Env) -> Arc<dyn ObjectStore> {
@@ -30,13 +30,13 @@ async fn put_get_list_and_multipart_round_trip() {
     let store = store(&s3);
     let prefix = Path::from(format!("smoke-{}", uuid::Uuid::new_v4().simple()));
 
-    let small = prefix.child("small.txt");
+    let small = prefix.clone().join("small.txt");
     store.put(&small, PutPayload::from_static(b"permian basin")).await.expect("put");
     let got = store.get(&small).await.expect("get").bytes().await.expect("body");
     assert_eq!(got.as_ref(), b"permian basin");
 
     // 3 parts of 5 MiB + a tail: S3's minimum part size is 5 MiB.
-    let big = prefix.child("big.bin");
+    let big = prefix.clone().join("big.bin");
     let part: Vec<u8> = (0..5 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
     let upload = store.put_multipart(&big).await.expect("start multipart");
     let mut writer = WriteMultipart::new_with_chunk_size(upload, part.len());
