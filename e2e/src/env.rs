@@ -41,8 +41,8 @@ pub async fn kube_config() -> Option<Config> {
     let Some(path) = kubeconfig_path() else {
         return missing("Kubernetes", "OGF_E2E_KUBECONFIG / OGF_TESTENV_KUBECONFIG");
     };
-    let kubeconfig =
-        Kubeconfig::read_from(&path).unwrap_or_else(|e| panic!("cannot read kubeconfig {path}: {e}"));
+    let kubeconfig = Kubeconfig::read_from(&path)
+        .unwrap_or_else(|e| panic!("cannot read kubeconfig {path}: {e}"));
     let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
         .unwrap_or_else(|e| panic!("invalid kubeconfig {path}: {e}"));
@@ -94,7 +94,10 @@ pub fn s3() -> Option<S3Env> {
         var("OGF_S3_SECRET_ACCESS_KEY"),
         var("OGF_S3_BUCKET"),
     ) else {
-        return missing("S3", "OGF_S3_ENDPOINT / OGF_S3_ACCESS_KEY_ID / OGF_S3_SECRET_ACCESS_KEY / OGF_S3_BUCKET");
+        return missing(
+            "S3",
+            "OGF_S3_ENDPOINT / OGF_S3_ACCESS_KEY_ID / OGF_S3_SECRET_ACCESS_KEY / OGF_S3_BUCKET",
+        );
     };
     Some(S3Env {
         endpoint,

@@ -43,10 +43,16 @@ impl Drop for TestNamespace {
         // dropping us, and cannot be blocked on.
         let (name, config) = (self.name.clone(), self.config.clone());
         let cleanup = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             rt.block_on(async move {
                 let client = Client::try_from(config).ok()?;
-                Api::<Namespace>::all(client).delete(&name, &DeleteParams::background()).await.ok()
+                Api::<Namespace>::all(client)
+                    .delete(&name, &DeleteParams::background())
+                    .await
+                    .ok()
             })
         });
         if cleanup.join().ok().flatten().is_none() {

@@ -38,6 +38,11 @@ where
 }
 
 /// A condition on the object's JSON form, for quick ad-hoc checks in tests.
-pub fn json_condition<K: serde::Serialize>(f: impl Fn(&Value) -> bool) -> impl Fn(Option<&K>) -> bool {
-    move |obj| obj.and_then(|o| serde_json::to_value(o).ok()).is_some_and(|v| f(&v))
+pub fn json_condition<K: serde::Serialize>(
+    f: impl Fn(&Value) -> bool,
+) -> impl Fn(Option<&K>) -> bool {
+    move |obj| {
+        obj.and_then(|o| serde_json::to_value(o).ok())
+            .is_some_and(|v| f(&v))
+    }
 }

@@ -27,7 +27,9 @@ fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> T {
 
 #[tokio::test]
 async fn deployment_gets_a_replicaset_and_ready_pods() {
-    let Some((client, ns)) = setup("deploy").await else { return };
+    let Some((client, ns)) = setup("deploy").await else {
+        return;
+    };
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns.name());
     let deployment: Deployment = from_json(json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
@@ -41,35 +43,60 @@ async fn deployment_gets_a_replicaset_and_ready_pods() {
             }
         }
     }));
-    deployments.create(&PostParams::default(), &deployment).await.expect("create deployment");
+    deployments
+        .create(&PostParams::default(), &deployment)
+        .await
+        .expect("create deployment");
 
     let ready = json_condition::<Deployment>(|d| {
-        d["status"]["readyReplicas"].as_i64() == Some(2) && d["status"]["availableReplicas"].as_i64() == Some(2)
+        d["status"]["readyReplicas"].as_i64() == Some(2)
+            && d["status"]["availableReplicas"].as_i64() == Some(2)
     });
-    wait_for(deployments.clone(), "smoke", WAIT, ready).await.expect("deployment becomes available");
+    wait_for(deployments.clone(), "smoke", WAIT, ready)
+        .await
+        .expect("deployment becomes available");
 
     let replica_sets: Api<ReplicaSet> = Api::namespaced(client.clone(), ns.name());
-    let owned = replica_sets.list(&ListParams::default().labels("app=smoke")).await.expect("list replicasets");
+    let owned = replica_sets
+        .list(&ListParams::default().labels("app=smoke"))
+        .await
+        .expect("list replicasets");
     assert_eq!(owned.items.len(), 1, "one ReplicaSet for the Deployment");
 
     let pods: Api<Pod> = Api::namespaced(client, ns.name());
-    let pods = pods.list(&ListParams::default().labels("app=smoke")).await.expect("list pods");
+    let pods = pods
+        .list(&ListParams::default().labels("app=smoke"))
+        .await
+        .expect("list pods");
     assert_eq!(pods.items.len(), 2);
     for pod in &pods.items {
         let status = pod.status.as_ref().expect("pod status");
         assert_eq!(status.phase.as_deref(), Some("Running"));
-        let ready = status.conditions.iter().flatten().any(|c| c.type_ == "Ready" && c.status == "True");
+        let ready = status
+            .conditions
+            .iter()
+            .flatten()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
         assert!(ready, "pod {:?} is Ready", pod.metadata.name);
-        let node = pod.spec.as_ref().and_then(|s| s.node_name.clone()).expect("scheduled");
+        let node = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.clone())
+            .expect("scheduled");
         if env::is_testenv_cluster() {
-            assert!(node.starts_with("kwok-node-"), "scheduled on a kwok node, got {node}");
+            assert!(
+                node.starts_with("kwok-node-"),
+                "scheduled on a kwok node, got {node}"
+            );
         }
     }
 }
 
 #[tokio::test]
 async fn cronjob_produces_a_job_that_completes() {
-    let Some((client, ns)) = setup("cron").await else { return };
+    let Some((client, ns)) = setup("cron").await else {
+        return;
+    };
     let cronjobs: Api<CronJob> = Api::namespaced(client.clone(), ns.name());
     let cronjob: CronJob = from_json(json!({
         "apiVersion": "batch/v1", "kind": "CronJob",
@@ -83,22 +110,40 @@ async fn cronjob_produces_a_job_that_completes() {
             }}}}
         }
     }));
-    cronjobs.create(&PostParams::default(), &cronjob).await.expect("create cronjob");
+    cronjobs
+        .create(&PostParams::default(), &cronjob)
+        .await
+        .expect("create cronjob");
 
     // The CronJob controller fires at the next minute boundary, then records the Job it made.
     let has_job = json_condition::<CronJob>(|c| {
         c["status"]["lastScheduleTime"].is_string()
-            || c["status"]["active"].as_array().is_some_and(|a| !a.is_empty())
+            || c["status"]["active"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
     });
-    wait_for(cronjobs, "smoke", WAIT, has_job).await.expect("cronjob schedules a job");
+    wait_for(cronjobs, "smoke", WAIT, has_job)
+        .await
+        .expect("cronjob schedules a job");
 
     let jobs: Api<Job> = Api::namespaced(client, ns.name());
     let list = jobs.list(&ListParams::default()).await.expect("list jobs");
     let job = list.items.first().expect("a Job owned by the CronJob");
-    let owner = job.metadata.owner_references.iter().flatten().next().expect("owner reference");
-    assert_eq!((owner.kind.as_str(), owner.name.as_str()), ("CronJob", "smoke"));
+    let owner = job
+        .metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .next()
+        .expect("owner reference");
+    assert_eq!(
+        (owner.kind.as_str(), owner.name.as_str()),
+        ("CronJob", "smoke")
+    );
 
     let name = job.metadata.name.clone().expect("job name");
     let complete = json_condition::<Job>(|j| j["status"]["succeeded"].as_i64() == Some(1));
-    wait_for(jobs, &name, WAIT, complete).await.expect("job completes");
+    wait_for(jobs, &name, WAIT, complete)
+        .await
+        .expect("job completes");
 }

@@ -16,15 +16,27 @@ async fn insert_find_unique_index_and_duplicate_key() {
 
     let index = IndexModel::builder()
         .keys(doc! {"email": 1})
-        .options(IndexOptions::builder().unique(true).name("email_unique".to_string()).build())
+        .options(
+            IndexOptions::builder()
+                .unique(true)
+                .name("email_unique".to_string())
+                .build(),
+        )
         .build();
-    users.create_index(index).await.expect("create unique index");
+    users
+        .create_index(index)
+        .await
+        .expect("create unique index");
 
     users
         .insert_one(doc! {"email": "seller@example.com", "role": "seller", "acres": 640.5})
         .await
         .expect("first insert");
-    let found = users.find_one(doc! {"email": "seller@example.com"}).await.expect("find").expect("found");
+    let found = users
+        .find_one(doc! {"email": "seller@example.com"})
+        .await
+        .expect("find")
+        .expect("found");
     assert_eq!(found.get_str("role").expect("role"), "seller");
     assert_eq!(found.get_f64("acres").expect("acres"), 640.5);
 
@@ -33,7 +45,9 @@ async fn insert_find_unique_index_and_duplicate_key() {
         .await
         .expect_err("duplicate email must be rejected");
     match *err.kind {
-        ErrorKind::Write(WriteFailure::WriteError(ref w)) => assert_eq!(w.code, 11000, "duplicate key: {w:?}"),
+        ErrorKind::Write(WriteFailure::WriteError(ref w)) => {
+            assert_eq!(w.code, 11000, "duplicate key: {w:?}")
+        }
         ref other => panic!("expected a duplicate-key write error, got {other:?}"),
     }
     assert_eq!(users.count_documents(doc! {}).await.expect("count"), 1);

@@ -31,8 +31,17 @@ async fn put_get_list_and_multipart_round_trip() {
     let prefix = Path::from(format!("smoke-{}", uuid::Uuid::new_v4().simple()));
 
     let small = prefix.clone().join("small.txt");
-    store.put(&small, PutPayload::from_static(b"permian basin")).await.expect("put");
-    let got = store.get(&small).await.expect("get").bytes().await.expect("body");
+    store
+        .put(&small, PutPayload::from_static(b"permian basin"))
+        .await
+        .expect("put");
+    let got = store
+        .get(&small)
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("body");
     assert_eq!(got.as_ref(), b"permian basin");
 
     // 3 parts of 5 MiB + a tail: S3's minimum part size is 5 MiB.
@@ -45,19 +54,33 @@ async fn put_get_list_and_multipart_round_trip() {
     }
     writer.write(b"tail");
     writer.finish().await.expect("complete multipart");
-    let body: Bytes = store.get(&big).await.expect("get big").bytes().await.expect("big body");
+    let body: Bytes = store
+        .get(&big)
+        .await
+        .expect("get big")
+        .bytes()
+        .await
+        .expect("big body");
     assert_eq!(body.len(), 3 * part.len() + 4);
     assert_eq!(&body[..part.len()], &part[..]);
     assert_eq!(&body[body.len() - 4..], b"tail");
 
-    let mut listed: Vec<String> =
-        store.list(Some(&prefix)).map_ok(|m| m.location.to_string()).try_collect().await.expect("list");
+    let mut listed: Vec<String> = store
+        .list(Some(&prefix))
+        .map_ok(|m| m.location.to_string())
+        .try_collect()
+        .await
+        .expect("list");
     listed.sort();
     assert_eq!(listed, vec![big.to_string(), small.to_string()]);
 
     for p in [&small, &big] {
         store.delete(p).await.expect("delete");
     }
-    let left: Vec<_> = store.list(Some(&prefix)).try_collect().await.expect("list after delete");
+    let left: Vec<_> = store
+        .list(Some(&prefix))
+        .try_collect()
+        .await
+        .expect("list after delete");
     assert!(left.is_empty());
 }

@@ -1,0 +1,26 @@
+//! Liveness and readiness probes.
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::problem::Problem;
+
+/// `GET /healthz`: the process serves HTTP.
+pub async fn live() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: the store answers a ping; 503 problem otherwise.
+pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    match state.store().ping().await {
+        Ok(()) => Ok(Json(
+            json!({ "status": "ready", "store": state.store().kind().as_str() }),
+        )),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            Err(Problem::store_unavailable())
+        }
+    }
+}

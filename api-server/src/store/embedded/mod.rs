@@ -1,0 +1,193 @@
+//! Embedded store: SQLite (bundled, WAL, FTS5) in a data directory.
+//!
+//! SQLite calls block, so every operation runs on tokio's blocking pool
+//! ([`tokio::task::spawn_blocking`]), never on the async worker threads. One writer connection
+//! serialises writes; a few read-only connections serve reads concurrently (WAL lets readers
+//! run alongside the writer).
+
+mod pool;
+mod query;
+mod row;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OpenFlags};
+
+use self::pool::Connections;
+use self::query::Where;
+use super::{ListingStore, StoreError, StoreKind, into_page};
+use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "ogf.sqlite3";
+/// Read connections kept open.
+const READERS: usize = 4;
+
+/// The embedded store. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct EmbeddedStore {
+    conns: Arc<Connections>,
+    path: Arc<PathBuf>,
+}
+
+impl EmbeddedStore {
+    /// Opens (creating if needed) the database in `data_dir` and migrates its schema.
+    pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        let dir = data_dir.to_path_buf();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&dir))
+            .await
+            .map_err(|e| StoreError::Backend(format!("open task failed: {e}")))?
+    }
+
+    fn open_blocking(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Unavailable(format!("creating data directory {}: {e}", dir.display()))
+        })?;
+        let path = dir.join(DB_FILE);
+        let open = |extra: OpenFlags| -> Result<Connection, StoreError> {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | extra;
+            let conn = Connection::open_with_flags(&path, flags)
+                .map_err(|e| StoreError::Unavailable(format!("opening {}: {e}", path.display())))?;
+            schema::configure(&conn)?;
+            Ok(conn)
+        };
+        let mut writer = open(OpenFlags::empty())?;
+        schema::migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let conn = open(OpenFlags::empty())?;
+                conn.pragma_update(None, "query_only", true)
+                    .map_err(row::backend)?;
+                Ok(conn)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Self {
+            conns: Arc::new(Connections::new(writer, readers)),
+            path: Arc::new(path),
+        })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conns = Arc::clone(&self.conns);
+        tokio::task::spawn_blocking(move || conns.with_reader(f))
+            .await
+            .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conns = Arc::clone(&self.conns);
+        tokio::task::spawn_blocking(move || conns.with_writer(f))
+            .await
+            .map_err(|e| StoreError::Backend(format!("write task failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl ListingStore for EmbeddedStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Embedded
+    }
+
+    async fn insert(&self, listing: &Listing) -> Result<(), StoreError> {
+        let listing = listing.clone();
+        self.write(move |conn| row::insert(conn, &listing)).await
+    }
+
+    async fn insert_many(&self, listings: &[Listing]) -> Result<(), StoreError> {
+        let listings = listings.to_vec();
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(row::backend)?;
+            for l in &listings {
+                row::insert(&tx, l)?;
+            }
+            tx.commit().map_err(row::backend)
+        })
+        .await
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Listing>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {} FROM listings l WHERE l.id = ?1",
+                row::SELECT_COLUMNS
+            );
+            let mut stmt = conn.prepare_cached(&sql).map_err(row::backend)?;
+            let mut rows = stmt.query([&id]).map_err(row::backend)?;
+            match rows.next().map_err(row::backend)? {
+                Some(r) => row::from_row(r).map(Some),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError> {
+        let query = query.clone();
+        self.read(move |conn| {
+            let clause = Where::build(&query.filter, query.after.as_ref());
+            let sql = format!(
+                "SELECT {} FROM listings l{} ORDER BY l.created_at_ms DESC, l.id DESC LIMIT {}",
+                row::SELECT_COLUMNS,
+                clause.sql(),
+                u64::from(query.limit) + 1
+            );
+            let mut stmt = conn.prepare_cached(&sql).map_err(row::backend)?;
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(clause.into_params()))
+                .map_err(row::backend)?;
+            let mut items = Vec::new();
+            while let Some(r) = rows.next().map_err(row::backend)? {
+                items.push(row::from_row(r)?);
+            }
+            Ok(into_page(items, query.limit))
+        })
+        .await
+    }
+
+    async fn count(&self, filter: &ListingFilter) -> Result<u64, StoreError> {
+        let filter = filter.clone();
+        self.read(move |conn| {
+            let clause = Where::build(&filter, None);
+            let sql = format!("SELECT count(*) FROM listings l{}", clause.sql());
+            let mut stmt = conn.prepare_cached(&sql).map_err(row::backend)?;
+            let n: i64 = stmt
+                .query_row(rusqlite::params_from_iter(clause.into_params()), |r| {
+                    r.get(0)
+                })
+                .map_err(row::backend)?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| {
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|_| ())
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        })
+        .await
+    }
+}

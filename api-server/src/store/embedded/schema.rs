@@ -1,0 +1,172 @@
+//! Versioned schema of the embedded store, tracked in `PRAGMA user_version`.
+
+use rusqlite::{Connection, Transaction};
+
+use crate::store::StoreError;
+
+/// Migration `i` (0-based) takes the schema from version `i` to `i + 1`. Never edit a
+/// released migration; append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: listings and the indexes behind the filters and the newest-first order.
+    // `seq` is an explicit INTEGER PRIMARY KEY so rowids survive VACUUM (the FTS index uses them).
+    "CREATE TABLE listings (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        listing_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        basin TEXT NOT NULL,
+        state TEXT NOT NULL,
+        county TEXT NOT NULL,
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        net_acres REAL,
+        gross_acres REAL,
+        nri_pct REAL,
+        wi_pct REAL,
+        oil_bbl_d REAL,
+        gas_mcf_d REAL,
+        boe_d REAL,
+        asking_price_cents INTEGER NOT NULL,
+        sale_type TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX listings_newest ON listings (created_at_ms DESC, id DESC);
+    CREATE INDEX listings_type_newest ON listings (listing_type, created_at_ms DESC, id DESC);
+    CREATE INDEX listings_status_newest ON listings (status, created_at_ms DESC, id DESC);
+    CREATE INDEX listings_basin_newest ON listings (basin, created_at_ms DESC, id DESC);
+    CREATE INDEX listings_state_newest ON listings (state, created_at_ms DESC, id DESC);
+    CREATE INDEX listings_price ON listings (asking_price_cents);",
+    // 2: full-text index on title and description, kept in sync by triggers; `rebuild`
+    // indexes rows written before this migration.
+    "CREATE VIRTUAL TABLE listings_fts USING fts5(
+        title, description,
+        content = 'listings', content_rowid = 'seq',
+        tokenize = 'unicode61 remove_diacritics 0'
+    );
+    CREATE TRIGGER listings_fts_insert AFTER INSERT ON listings BEGIN
+        INSERT INTO listings_fts (rowid, title, description)
+        VALUES (new.seq, new.title, new.description);
+    END;
+    CREATE TRIGGER listings_fts_delete AFTER DELETE ON listings BEGIN
+        INSERT INTO listings_fts (listings_fts, rowid, title, description)
+        VALUES ('delete', old.seq, old.title, old.description);
+    END;
+    CREATE TRIGGER listings_fts_update AFTER UPDATE ON listings BEGIN
+        INSERT INTO listings_fts (listings_fts, rowid, title, description)
+        VALUES ('delete', old.seq, old.title, old.description);
+        INSERT INTO listings_fts (rowid, title, description)
+        VALUES (new.seq, new.title, new.description);
+    END;
+    INSERT INTO listings_fts (listings_fts) VALUES ('rebuild');",
+];
+
+/// The schema version this binary writes.
+pub fn latest_version() -> u32 {
+    u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX)
+}
+
+/// Connection settings for every connection: WAL journal, relaxed fsync (safe with WAL), a
+/// busy timeout for other processes holding the write lock.
+pub fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA foreign_keys = ON;",
+    )
+    .map_err(|e| StoreError::Schema(format!("configuring connection: {e}")))
+}
+
+/// Reads the schema version.
+pub fn current_version(conn: &Connection) -> Result<u32, StoreError> {
+    conn.pragma_query_value(None, "user_version", |row| row.get::<_, u32>(0))
+        .map_err(|e| StoreError::Schema(format!("reading user_version: {e}")))
+}
+
+/// Applies pending migrations, each in its own transaction with its version bump.
+/// Fails if the database was written by a newer binary.
+pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+    let current = current_version(conn)?;
+    let latest = latest_version();
+    if current > latest {
+        return Err(StoreError::Schema(format!(
+            "database schema version {current} is newer than this binary supports ({latest})"
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = index + 1;
+        let tx = conn
+            .transaction()
+            .map_err(|e| StoreError::Schema(format!("migration {version}: {e}")))?;
+        apply(&tx, sql, version)?;
+        tx.commit()
+            .map_err(|e| StoreError::Schema(format!("migration {version}: commit: {e}")))?;
+        tracing::info!(version, "applied embedded store migration");
+    }
+    Ok(latest)
+}
+
+fn apply(tx: &Transaction<'_>, sql: &str, version: usize) -> Result<(), StoreError> {
+    let v = i64::try_from(version).unwrap_or(i64::MAX);
+    tx.execute_batch(sql)
+        .and_then(|()| tx.pragma_update(None, "user_version", v))
+        .map_err(|e| StoreError::Schema(format!("migration {version}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_from_scratch_and_is_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(current_version(&conn).unwrap(), 0);
+        assert_eq!(migrate(&mut conn).unwrap(), latest_version());
+        assert_eq!(current_version(&conn).unwrap(), latest_version());
+        assert_eq!(migrate(&mut conn).unwrap(), latest_version());
+        let fts: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'listings_fts'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(fts, 1);
+    }
+
+    #[test]
+    fn fts_migration_indexes_existing_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        apply(&tx, MIGRATIONS[0], 1).unwrap();
+        tx.execute(
+            "INSERT INTO listings (id, title, description, listing_type, status, basin, state,
+             county, lon, lat, asking_price_cents, sale_type, created_at_ms)
+             VALUES ('a', 'Bakken royalty', '', 'lease', 'active', 'Bakken', 'ND', 'McKenzie',
+             -103.4, 47.7, 1, 'fixed', 1)",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        migrate(&mut conn).unwrap();
+        let hits: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM listings_fts WHERE listings_fts MATCH '\"bakk\"*'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(hits, 1);
+    }
+
+    #[test]
+    fn refuses_newer_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", latest_version() + 1)
+            .unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(err.to_string().contains("newer than this binary"), "{err}");
+    }
+}

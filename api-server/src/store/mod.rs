@@ -1,0 +1,106 @@
+//! Persistence of listings behind one small trait, with an embedded (SQLite) and a MongoDB
+//! backend. Both implement the reference semantics of [`crate::domain::search`]; the
+//! conformance tests in `tests/store_conformance.rs` run the same cases against both.
+
+pub mod embedded;
+pub mod instrumented;
+pub mod mongo;
+
+use std::fmt;
+
+use async_trait::async_trait;
+
+use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
+
+pub use embedded::EmbeddedStore;
+pub use instrumented::InstrumentedStore;
+pub use mongo::{MongoStore, redacted_uri};
+
+/// Which backend a store is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// SQLite in a local data directory.
+    Embedded,
+    /// A MongoDB-compatible server.
+    Mongodb,
+}
+
+impl StoreKind {
+    /// `embedded` or `mongodb`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::Embedded => "embedded",
+            StoreKind::Mongodb => "mongodb",
+        }
+    }
+}
+
+impl fmt::Display for StoreKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A store failure, by category: what the caller may do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A listing with this id already exists (user error).
+    #[error("listing {0} already exists")]
+    Conflict(String),
+    /// The database cannot be reached right now (transient; retry later).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data breaks the listing rules (bug or manual tampering).
+    #[error("corrupt stored listing {id}: {reason}")]
+    Corrupt {
+        /// The offending listing.
+        id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database schema is newer than this binary, or a migration failed.
+    #[error("schema: {0}")]
+    Schema(String),
+    /// Any other backend failure (bug or unexpected backend state).
+    #[error("store backend: {0}")]
+    Backend(String),
+}
+
+/// Listing persistence. Search order is always newest first: `(created_at desc, id desc)`.
+#[async_trait]
+pub trait ListingStore: Send + Sync + fmt::Debug {
+    /// Which backend this is.
+    fn kind(&self) -> StoreKind;
+
+    /// Stores a new listing; [`StoreError::Conflict`] if the id exists.
+    async fn insert(&self, listing: &Listing) -> Result<(), StoreError>;
+
+    /// Stores many listings (bulk load). On a conflict an error is returned; listings before the
+    /// conflicting one may or may not have been stored, depending on the backend.
+    async fn insert_many(&self, listings: &[Listing]) -> Result<(), StoreError>;
+
+    /// The listing with this id, if any.
+    async fn get(&self, id: &str) -> Result<Option<Listing>, StoreError>;
+
+    /// One page of listings matching the query.
+    async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError>;
+
+    /// How many listings match the filter.
+    async fn count(&self, filter: &ListingFilter) -> Result<u64, StoreError>;
+
+    /// Checks that the database answers (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Turns a page fetched with `limit + 1` rows into a [`Page`]: the extra row only says that a
+/// next page exists.
+pub(crate) fn into_page(mut rows: Vec<Listing>, limit: u32) -> Page {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(crate::domain::Cursor::after)
+    } else {
+        None
+    };
+    Page { items: rows, next }
+}

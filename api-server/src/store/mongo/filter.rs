@@ -1,0 +1,126 @@
+//! Translation of a [`ListingFilter`] and cursor to a MongoDB query document.
+//!
+//! User input only ever appears as a *value* (strings, numbers, dates, an escaped regex
+//! pattern), never as a key, so it cannot become a query operator.
+//!
+//! `q` is matched with case-insensitive `$regex`es rather than `$text`: `$text` has different
+//! semantics from the reference (stemming, stop words, no prefix matching), and FerretDB v1
+//! (the MongoDB-wire server of the test environment) does not implement it. Each term must
+//! start a word: it follows the start of the field or a character that is neither a letter nor
+//! a digit, like the embedded store's FTS5 `unicode61` tokenizer. Regexes cannot use an index,
+//! so text search on this backend scans the documents that the other filters leave.
+
+use mongodb::bson::{Bson, DateTime as BsonDateTime, Document, doc};
+
+use crate::domain::{Cursor, ListingFilter};
+
+/// The query for `filter`, restricted to documents after `after` in newest-first order.
+pub fn build(filter: &ListingFilter, after: Option<&Cursor>) -> Document {
+    let mut all: Vec<Document> = Vec::new();
+    if let Some(text) = &filter.text {
+        for term in text.terms() {
+            let pattern = format!(r"(^|[^\p{{L}}\p{{N}}]){}", escape_regex(term));
+            all.push(doc! { "$or": [
+                { "title": { "$regex": &pattern, "$options": "i" } },
+                { "description": { "$regex": &pattern, "$options": "i" } },
+            ] });
+        }
+    }
+    if let Some(t) = filter.listing_type {
+        all.push(doc! { "type": t.as_str() });
+    }
+    if let Some(s) = filter.status {
+        all.push(doc! { "status": s.as_str() });
+    }
+    if let Some(b) = &filter.basin {
+        all.push(doc! { "basin": b.as_str() });
+    }
+    if let Some(s) = &filter.state {
+        all.push(doc! { "state": s.as_str() });
+    }
+    if let Some(p) = filter.min_price_cents {
+        all.push(doc! { "asking_price_cents": { "$gte": p } });
+    }
+    if let Some(p) = filter.max_price_cents {
+        all.push(doc! { "asking_price_cents": { "$lte": p } });
+    }
+    push_min(&mut all, "net_acres", filter.min_net_acres);
+    push_min(&mut all, "nri_pct", filter.min_nri_pct);
+    push_min(&mut all, "boe_d", filter.min_boe_d);
+    if let Some(c) = after {
+        let at = BsonDateTime::from_millis(c.created_at_ms);
+        all.push(doc! { "$or": [
+            { "created_at": { "$lt": at } },
+            { "created_at": at, "_id": { "$lt": c.id.as_str() } },
+        ] });
+    }
+    match all.len() {
+        0 => Document::new(),
+        1 => all.pop().unwrap_or_default(),
+        _ => doc! { "$and": all.into_iter().map(Bson::Document).collect::<Vec<_>>() },
+    }
+}
+
+/// `{field: {$gte: min}}`; `null` values (absent fields) never compare as greater or equal.
+fn push_min(all: &mut Vec<Document>, field: &str, min: Option<f64>) {
+    if let Some(v) = min {
+        all.push(doc! { field: { "$gte": v } });
+    }
+}
+
+/// Escapes every regex metacharacter so `s` matches itself literally.
+pub fn escape_regex(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if r"\.+*?()|[]{}^$#&-~/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ListingStatus, TextQuery};
+
+    #[test]
+    fn empty_filter_is_empty_document() {
+        assert_eq!(build(&ListingFilter::default(), None), Document::new());
+    }
+
+    #[test]
+    fn single_condition_is_not_wrapped() {
+        let f = ListingFilter {
+            status: Some(ListingStatus::Active),
+            ..ListingFilter::default()
+        };
+        assert_eq!(build(&f, None), doc! { "status": "active" });
+    }
+
+    #[test]
+    fn operator_looking_input_stays_a_value() {
+        let f = ListingFilter {
+            basin: Some("{\"$ne\": null}".into()),
+            text: TextQuery::parse("$where perm").unwrap(),
+            ..ListingFilter::default()
+        };
+        let d = build(&f, None);
+        let clauses = d.get_array("$and").unwrap();
+        assert_eq!(clauses.len(), 3);
+        assert_eq!(
+            clauses[2],
+            Bson::Document(doc! { "basin": "{\"$ne\": null}" })
+        );
+        let text = format!("{}", clauses[0]);
+        assert!(text.contains(r"[^\p{L}\p{N}])where"), "{text}");
+    }
+
+    #[test]
+    fn escapes_metacharacters() {
+        assert_eq!(escape_regex("a.b*c"), r"a\.b\*c");
+        assert_eq!(escape_regex(r"(x)|[y]\z"), r"\(x\)\|\[y\]\\z");
+        assert_eq!(escape_regex("plain42"), "plain42");
+    }
+}

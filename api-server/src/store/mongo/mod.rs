@@ -1,0 +1,152 @@
+//! MongoDB store (official driver). Tested against FerretDB v1 (SQLite backend); see
+//! [`filter`] for how `q` is matched and `api-server/README.md` for FerretDB differences.
+
+mod doc;
+mod error;
+mod filter;
+pub mod indexes;
+mod uri;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::bson::doc;
+use mongodb::options::ClientOptions;
+use mongodb::{Client, Collection, Database};
+
+use self::doc::ListingDoc;
+pub use self::uri::redacted_uri;
+use super::{ListingStore, StoreError, StoreKind, into_page};
+use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
+
+/// Name of the listings collection.
+pub const LISTINGS: &str = "listings";
+/// How long a readiness ping may take.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The MongoDB store. Cheap to clone (the driver's client is a handle to a pool).
+#[derive(Debug, Clone)]
+pub struct MongoStore {
+    db: Database,
+    listings: Collection<ListingDoc>,
+}
+
+impl MongoStore {
+    /// Connects to `uri`, uses database `database`, and creates the indexes.
+    pub async fn connect(uri: &str, database: &str) -> Result<Self, StoreError> {
+        let mut options = ClientOptions::parse(uri)
+            .await
+            .map_err(|e| match e.kind.as_ref() {
+                // Parse errors may quote the URI, which can hold a password: say only what failed.
+                mongodb::error::ErrorKind::InvalidArgument { .. } => {
+                    StoreError::Unavailable("invalid MongoDB URI".to_owned())
+                }
+                _ => StoreError::Unavailable("resolving the MongoDB URI failed".to_owned()),
+            })?;
+        options.app_name = Some("ogf-api".to_owned());
+        options.server_selection_timeout = Some(Duration::from_secs(5));
+        options.connect_timeout = Some(Duration::from_secs(5));
+        let client = Client::with_options(options)
+            .map_err(|e| StoreError::Unavailable(format!("MongoDB client: {}", e.kind)))?;
+        let db = client.database(database);
+        let listings = db.collection::<ListingDoc>(LISTINGS);
+        indexes::ensure(&listings).await?;
+        Ok(Self { db, listings })
+    }
+
+    /// Drops the whole database (tests and tooling only).
+    pub async fn drop_database(&self) -> Result<(), StoreError> {
+        self.db
+            .drop()
+            .await
+            .map_err(|e| error::map(e, "dropping database"))
+    }
+
+    /// Name of the database in use.
+    pub fn database_name(&self) -> &str {
+        self.db.name()
+    }
+
+    /// Names of the indexes on the listings collection.
+    pub async fn index_names(&self) -> Result<Vec<String>, StoreError> {
+        self.listings
+            .list_index_names()
+            .await
+            .map_err(|e| error::map(e, "listing indexes"))
+    }
+}
+
+#[async_trait]
+impl ListingStore for MongoStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Mongodb
+    }
+
+    async fn insert(&self, listing: &Listing) -> Result<(), StoreError> {
+        match self.listings.insert_one(ListingDoc::from(listing)).await {
+            Ok(_) => Ok(()),
+            Err(e) if error::is_duplicate_key(&e) => Err(StoreError::Conflict(listing.id.clone())),
+            Err(e) => Err(error::map(e, "insert")),
+        }
+    }
+
+    async fn insert_many(&self, listings: &[Listing]) -> Result<(), StoreError> {
+        if listings.is_empty() {
+            return Ok(());
+        }
+        let docs = listings.iter().map(ListingDoc::from);
+        match self.listings.insert_many(docs).ordered(true).await {
+            Ok(_) => Ok(()),
+            Err(e) if error::is_duplicate_key(&e) => {
+                Err(StoreError::Conflict("(bulk insert)".to_owned()))
+            }
+            Err(e) => Err(error::map(e, "insert_many")),
+        }
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Listing>, StoreError> {
+        let found = self
+            .listings
+            .find_one(doc! { "_id": id })
+            .await
+            .map_err(|e| error::map(e, "get"))?;
+        found.map(Listing::try_from).transpose()
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError> {
+        let filter = filter::build(&query.filter, query.after.as_ref());
+        let docs: Vec<ListingDoc> = self
+            .listings
+            .find(filter)
+            .sort(doc! { "created_at": -1, "_id": -1 })
+            .limit(i64::from(query.limit) + 1)
+            .await
+            .map_err(|e| error::map(e, "search"))?
+            .try_collect()
+            .await
+            .map_err(|e| error::map(e, "search"))?;
+        let items = docs
+            .into_iter()
+            .map(Listing::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(into_page(items, query.limit))
+    }
+
+    async fn count(&self, filter: &ListingFilter) -> Result<u64, StoreError> {
+        self.listings
+            .count_documents(filter::build(filter, None))
+            .await
+            .map_err(|e| error::map(e, "count"))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        match tokio::time::timeout(PING_TIMEOUT, self.db.run_command(doc! { "ping": 1 })).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(StoreError::Unavailable(format!("ping: {e}"))),
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "ping: no answer within {PING_TIMEOUT:?}"
+            ))),
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The conformance cases, run by `tests/store_conformance.rs` against every backend.
+
+mod basics;
+mod search;
+
+pub use basics::*;
+pub use search::*;
+
+use ogf_api::domain::{Listing, ListingFilter};
+use ogf_api::store::ListingStore;
+
+use crate::support::{expected, walk};
+
+pub(crate) async fn load(store: &dyn ListingStore, data: &[Listing]) {
+    store.insert_many(data).await.unwrap();
+}
+
+pub(crate) async fn assert_matches_reference(
+    store: &dyn ListingStore,
+    data: &[Listing],
+    filter: &ListingFilter,
+    limits: &[u32],
+) {
+    let want = expected(data, filter);
+    for &limit in limits {
+        assert_eq!(
+            walk(store, filter, limit).await,
+            want,
+            "filter {filter:?}, limit {limit}"
+        );
+    }
+    assert_eq!(
+        store.count(filter).await.unwrap(),
+        want.len() as u64,
+        "count {filter:?}"
+    );
+}
