@@ -1,8 +1,13 @@
 //! The Oil & Gas Finder operator: pure builders from a `Marketplace` to the objects it owns,
-//! status computation, and the `render` command's logic.
+//! status computation, the reconcilers, leader election, and the `render` command's logic.
 
+pub mod apply;
 pub mod build;
+pub mod controller;
 pub mod error;
+pub mod http;
+pub mod leader;
+pub mod metrics;
 pub mod render;
 pub mod status;
 

@@ -3,10 +3,18 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use anyhow::Context;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use ogf_crds::Color;
+use ogf_operator::controller::{Context, Scope};
+use ogf_operator::http::HttpState;
+use ogf_operator::leader::{self, LeaseSettings};
+use ogf_operator::metrics::Metrics;
 use ogf_operator::render::{RenderOptions, render};
+use tokio::sync::watch;
 
 /// Kubernetes operator for Oil & Gas Finder marketplaces.
 #[derive(Debug, Parser)]
@@ -18,6 +26,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the controllers against the cluster from the kubeconfig or the in-cluster config.
+    Run(RunArgs),
     /// Print the objects the operator would apply for a Marketplace manifest, as multi-document YAML.
     Render {
         /// Manifest with one or more Marketplaces (`-` for stdin); other documents are skipped.
@@ -33,6 +43,44 @@ enum Command {
         #[arg(long)]
         no_service_monitor_api: bool,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Namespaces to watch (repeat or comma-separate); all namespaces when empty.
+    #[arg(
+        long = "namespace",
+        env = "OGF_WATCH_NAMESPACES",
+        value_delimiter = ','
+    )]
+    namespaces: Vec<String>,
+    /// Address of the /metrics, /healthz and /readyz endpoints.
+    #[arg(long, env = "OGF_OPERATOR_HTTP_ADDR", default_value = "0.0.0.0:8081")]
+    http_addr: std::net::SocketAddr,
+    /// Turn leader election off (a single replica only).
+    #[arg(long)]
+    no_leader_election: bool,
+    /// Namespace of the leader Lease.
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    lease_namespace: String,
+    /// Name of the leader Lease.
+    #[arg(long, default_value = "ogf-operator-leader")]
+    lease_name: String,
+    /// This replica's identity in the Lease.
+    #[arg(long, env = "POD_NAME")]
+    identity: Option<String>,
+    /// Seconds the lease stays valid after its last renewal.
+    #[arg(long, default_value_t = 15)]
+    lease_duration_seconds: u64,
+    /// Log format.
+    #[arg(long, env = "OGF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Json,
+    Pretty,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -52,6 +100,10 @@ impl From<ColorArg> for Color {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Run(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(run(args)),
         Command::Render {
             file,
             namespace,
@@ -84,4 +136,76 @@ fn read(file: &PathBuf) -> anyhow::Result<String> {
         return Ok(text);
     }
     std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let client = kube::Client::try_default()
+        .await
+        .context("connecting to the Kubernetes API server")?;
+    let identity = args
+        .identity
+        .unwrap_or_else(|| format!("ogf-operator-{}", std::process::id()));
+    let metrics = Metrics::new()?;
+    let context = Arc::new(Context::new(client.clone(), metrics.clone(), &identity).await);
+    let ready = Arc::new(AtomicBool::new(false));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+
+    let http = tokio::spawn(ogf_operator::http::serve(
+        args.http_addr,
+        HttpState {
+            metrics,
+            ready: ready.clone(),
+        },
+        ogf_operator::controller::stopped(shutdown_rx.clone()),
+    ));
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = shutdown_tx.send(true);
+    });
+    let lease = (!args.no_leader_election).then(|| LeaseSettings {
+        namespace: args.lease_namespace,
+        name: args.lease_name,
+        identity,
+        duration_seconds: args.lease_duration_seconds,
+        grace_seconds: (args.lease_duration_seconds / 3).max(1),
+    });
+    let scope = Scope {
+        namespaces: args.namespaces,
+    };
+    tracing::info!(namespaces = ?scope.namespaces, leader_election = lease.is_some(), "starting");
+    leader::run(client, context, scope, lease, ready, shutdown_rx)
+        .await
+        .context("leader election")?;
+    http.await?.context("serving /metrics")?;
+    Ok(())
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }

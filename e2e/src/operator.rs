@@ -1,0 +1,118 @@
+//! Running the operator inside a test: its CRDs installed on the cluster under
+//! test, its controllers scoped to the test's namespace so tests stay isolated.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Patch, PatchParams};
+use kube::{Api, Client};
+use ogf_operator::controller::{Context, Scope};
+use ogf_operator::leader::{self, LeaseSettings};
+use ogf_operator::metrics::Metrics;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::wait::{json_condition, wait_for};
+
+/// The generated CRD manifests, as committed.
+pub const CRD_YAML: &[&str] = &[include_str!("../../crds/yaml/marketplace.yaml")];
+
+/// Applies the committed CRDs (server-side) and waits until each is Established.
+pub async fn install_crds(client: &Client) {
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for yaml in CRD_YAML {
+        let crd: CustomResourceDefinition = serde_yaml::from_str(yaml).expect("valid CRD YAML");
+        let name = crd.metadata.name.clone().expect("CRD name");
+        api.patch(
+            &name,
+            &PatchParams::apply("ogf-e2e").force(),
+            &Patch::Apply(&crd),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("apply CRD {name}: {e}"));
+        let established = json_condition::<CustomResourceDefinition>(|c| {
+            c["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Established" && c["status"] == "True")
+            })
+        });
+        wait_for(
+            api.clone(),
+            &name,
+            std::time::Duration::from_secs(30),
+            established,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("CRD {name} established: {e}"));
+    }
+}
+
+/// An operator running in this process until dropped (or [`Operator::kill`]ed).
+#[derive(Debug)]
+pub struct Operator {
+    /// Its metrics (reconcile counts, writes, leadership).
+    pub metrics: Metrics,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Operator {
+    /// Starts the controllers on `namespace`, with a leader Lease named `lease` there when given.
+    pub async fn start(
+        client: &Client,
+        namespace: &str,
+        identity: &str,
+        lease: Option<&str>,
+    ) -> Self {
+        let metrics = Metrics::new().expect("metrics");
+        let context = Arc::new(Context::new(client.clone(), metrics.clone(), identity).await);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let lease = lease.map(|name| LeaseSettings {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            identity: identity.to_string(),
+            duration_seconds: 4,
+            grace_seconds: 1,
+        });
+        let scope = Scope {
+            namespaces: vec![namespace.to_string()],
+        };
+        let ready = Arc::new(AtomicBool::new(false));
+        let client = client.clone();
+        let task = tokio::spawn(async move {
+            if let Err(e) = leader::run(client, context, scope, lease, ready, shutdown_rx).await {
+                eprintln!("operator stopped with an error: {e}");
+            }
+        });
+        Self {
+            metrics,
+            shutdown,
+            task: Some(task),
+        }
+    }
+
+    /// Stops it the hard way, as a crashed process would: no lease release, no cleanup.
+    pub fn kill(mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+
+    /// Stops it gracefully (controllers drained, lease released) and waits for it.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

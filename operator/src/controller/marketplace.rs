@@ -1,0 +1,480 @@
+//! The Marketplace reconciler: dereference → validate → build → apply → status.
+//!
+//! Owned objects are watched (label `app.kubernetes.io/managed-by=ogf-operator`),
+//! so an edited or deleted Service or Deployment is repaired on its watch event;
+//! Secrets are watched too, so a Marketplace waiting for a missing Secret
+//! recovers as soon as the Secret appears.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount,
+};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Patch, PatchParams};
+use kube::runtime::controller::Action;
+use kube::runtime::events::{Event, EventType};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::{Controller, watcher};
+use kube::{Api, Resource, ResourceExt};
+use ogf_crds::marketplace::{DatabaseKind, SecretKeyRef};
+use ogf_crds::{Color, Marketplace, MarketplaceStatus};
+use rand::RngCore;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use super::error::{ReconcileError, category_label};
+use super::{Context, RESYNC, stopped};
+use crate::apply::{self, Outcome};
+use crate::build::{self, Options, owner::Owner};
+use crate::error::{BuildError, ErrorCategory};
+use crate::status::{self, Observed, Problem};
+
+const KIND: &str = "Marketplace";
+/// How often a Marketplace waiting for a fix (missing Secret) is looked at again,
+/// besides the Secret watch.
+const RECHECK: Duration = Duration::from_secs(30);
+const MANAGED: &str = "app.kubernetes.io/managed-by=ogf-operator";
+
+/// Runs the Marketplace controller in `namespace` (all when `None`) until `stop`.
+pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::Receiver<bool>) {
+    let client = context.client.clone();
+    fn api<K>(client: &kube::Client, namespace: Option<&str>) -> Api<K>
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
+        match namespace {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        }
+    }
+    let ns = namespace.as_deref();
+    let owned = watcher::Config::default().labels(MANAGED);
+    let controller = Controller::new(api::<Marketplace>(&client, ns), watcher::Config::default());
+    let marketplaces = controller.store();
+    controller
+        .owns(api::<Deployment>(&client, ns), owned.clone())
+        .owns(api::<Service>(&client, ns), owned.clone())
+        .owns(api::<ConfigMap>(&client, ns), owned.clone())
+        .owns(api::<ServiceAccount>(&client, ns), owned.clone())
+        .owns(api::<PersistentVolumeClaim>(&client, ns), owned.clone())
+        .owns(api::<HorizontalPodAutoscaler>(&client, ns), owned.clone())
+        .owns(api::<PodDisruptionBudget>(&client, ns), owned.clone())
+        .owns(api::<NetworkPolicy>(&client, ns), owned.clone())
+        .owns(api::<Ingress>(&client, ns), owned)
+        .watches(
+            api::<Secret>(&client, ns),
+            watcher::Config::default(),
+            move |secret| referencing(&marketplaces, &secret),
+        )
+        .graceful_shutdown_on(stopped(stop))
+        .run(reconcile, error_policy, context)
+        .for_each(|result| async move {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "marketplace controller event");
+            }
+        })
+        .await;
+}
+
+/// The Marketplaces that read `secret`: its owner, and those whose spec names it.
+fn referencing(marketplaces: &Store<Marketplace>, secret: &Secret) -> Vec<ObjectRef<Marketplace>> {
+    let (Some(namespace), Some(name)) = (secret.namespace(), secret.metadata.name.as_deref())
+    else {
+        return Vec::new();
+    };
+    marketplaces
+        .state()
+        .iter()
+        .filter(|m| m.namespace().as_deref() == Some(namespace.as_str()))
+        .filter(|m| secret_names(m).iter().any(|n| n == name))
+        .map(|m| ObjectRef::from_obj(m.as_ref()))
+        .collect()
+}
+
+/// Names of every Secret a Marketplace reads.
+fn secret_names(marketplace: &Marketplace) -> Vec<String> {
+    let spec = &marketplace.spec;
+    let mut names = vec![spec.jwt_secret_ref.as_ref().map_or_else(
+        || format!("{}-jwt", marketplace.name_any()),
+        |r| r.name.clone(),
+    )];
+    if let Some(DatabaseKind::MongoDb(mongodb)) = spec.database.kind() {
+        names.push(mongodb.uri_secret_ref.name.clone());
+    }
+    names
+}
+
+/// One reconcile; on a user error the Marketplace's conditions say what is wrong.
+pub async fn reconcile(
+    marketplace: Arc<Marketplace>,
+    context: Arc<Context>,
+) -> Result<Action, ReconcileError> {
+    let started = Instant::now();
+    let key = format!(
+        "{}/{}",
+        marketplace.namespace().unwrap_or_default(),
+        marketplace.name_any()
+    );
+    let span = tracing::info_span!("reconcile", kind = KIND, object = %key);
+    let result = reconcile_inner(&marketplace, &context)
+        .instrument(span)
+        .await;
+    context.metrics.reconciled(KIND, started.elapsed());
+    match &result {
+        Ok(_) => context.succeeded(&key),
+        Err(error) if error.category() == ErrorCategory::User => {
+            let problem = Problem {
+                reason: error.reason().to_string(),
+                message: error.to_string(),
+            };
+            if let Err(e) = report_problem(&marketplace, &context, &problem).await {
+                tracing::warn!(object = %key, error = %e, "cannot write the Degraded condition");
+            }
+        }
+        Err(_) => {}
+    }
+    result
+}
+
+/// Retries with exponential backoff per object and reports the failure as an Event.
+pub fn error_policy(
+    marketplace: Arc<Marketplace>,
+    error: &ReconcileError,
+    context: Arc<Context>,
+) -> Action {
+    let key = format!(
+        "{}/{}",
+        marketplace.namespace().unwrap_or_default(),
+        marketplace.name_any()
+    );
+    let category = error.category();
+    context.metrics.failed(KIND, category_label(category));
+    tracing::warn!(object = %key, category = category_label(category), error = %error, "reconcile failed");
+    let event = Event {
+        type_: EventType::Warning,
+        reason: error.reason().into(),
+        note: Some(error.to_string()),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    let reference = marketplace.object_ref(&());
+    let recorder = context.recorder.clone();
+    tokio::spawn(async move {
+        if let Err(e) = recorder.publish(&event, &reference).await {
+            tracing::debug!(error = %e, "cannot publish event");
+        }
+    });
+    Action::requeue(context.backoff(&key))
+}
+
+async fn reconcile_inner(
+    marketplace: &Marketplace,
+    context: &Context,
+) -> Result<Action, ReconcileError> {
+    let owner = Owner::of(marketplace)?;
+    let client = &context.client;
+    let namespace = owner.namespace.as_str();
+    let active_color = marketplace
+        .status
+        .as_ref()
+        .and_then(|s| s.active_color)
+        .unwrap_or_default();
+
+    if marketplace.spec.paused {
+        let deployment = active_deployment(context, &owner, active_color).await?;
+        write_status(marketplace, context, deployment.as_ref(), None).await?;
+        return Ok(Action::requeue(RESYNC));
+    }
+
+    // Dereference and validate what the spec points at.
+    if let Some(problem) = check_references(context, marketplace, namespace).await? {
+        report_problem(marketplace, context, &problem).await?;
+        return Ok(Action::requeue(RECHECK));
+    }
+    let jwt_secret_value = generated_jwt_value(context, marketplace, &owner).await?;
+
+    // Build (pure), then apply what differs.
+    let options = Options {
+        active_color,
+        jwt_secret_value,
+        service_monitor_api: context.service_monitor_api,
+    };
+    let desired = build::desired(marketplace, &options)?;
+    let manifests = desired
+        .manifests()
+        .map_err(|e| ReconcileError::Serialize("desired objects", e))?;
+    let mut changes = Vec::new();
+    for manifest in &manifests {
+        let outcome = apply::apply(client, namespace, manifest).await?;
+        if outcome != Outcome::Unchanged {
+            let verb = if outcome == Outcome::Created {
+                "created"
+            } else {
+                "updated"
+            };
+            context
+                .metrics
+                .wrote(manifest["kind"].as_str().unwrap_or("?"), verb);
+            changes.push(format!("{verb} {}", apply::describe(manifest)));
+        }
+    }
+    for leftover in no_longer_desired(marketplace, &owner, &manifests, context.service_monitor_api)
+    {
+        if apply::delete_if_owned(client, namespace, &leftover, owner.reference.uid.as_str())
+            .await?
+        {
+            context
+                .metrics
+                .wrote(leftover["kind"].as_str().unwrap_or("?"), "deleted");
+            changes.push(format!("deleted {}", apply::describe(&leftover)));
+        }
+    }
+    if !changes.is_empty() {
+        tracing::info!(changes = ?changes, "applied");
+        publish(
+            context,
+            marketplace,
+            EventType::Normal,
+            "Applied",
+            &changes.join(", "),
+        )
+        .await;
+    }
+
+    let deployment = active_deployment(context, &owner, active_color).await?;
+    write_status(marketplace, context, deployment.as_ref(), None).await?;
+    Ok(Action::requeue(RESYNC))
+}
+
+/// A missing or incomplete Secret that the spec references, as a problem to report.
+async fn check_references(
+    context: &Context,
+    marketplace: &Marketplace,
+    namespace: &str,
+) -> Result<Option<Problem>, ReconcileError> {
+    let mut refs: Vec<(&str, &SecretKeyRef)> = Vec::new();
+    if let Some(DatabaseKind::MongoDb(mongodb)) = marketplace.spec.database.kind() {
+        refs.push((
+            "spec.database.mongodb.uriSecretRef",
+            &mongodb.uri_secret_ref,
+        ));
+    }
+    if let Some(jwt) = &marketplace.spec.jwt_secret_ref {
+        refs.push(("spec.jwtSecretRef", jwt));
+    }
+    let secrets: Api<Secret> = Api::namespaced(context.client.clone(), namespace);
+    for (field, reference) in refs {
+        let secret = secrets
+            .get_opt(&reference.name)
+            .await
+            .map_err(|e| ReconcileError::Kube("reading a referenced Secret", e))?;
+        let problem = match secret {
+            None => Some(Problem {
+                reason: "SecretNotFound".into(),
+                message: format!(
+                    "{field}: Secret {namespace}/{} does not exist",
+                    reference.name
+                ),
+            }),
+            Some(secret) if !has_key(&secret, &reference.key) => Some(Problem {
+                reason: "SecretKeyNotFound".into(),
+                message: format!(
+                    "{field}: Secret {namespace}/{} has no key {:?}",
+                    reference.name, reference.key
+                ),
+            }),
+            Some(_) => None,
+        };
+        if problem.is_some() {
+            return Ok(problem);
+        }
+    }
+    Ok(None)
+}
+
+fn has_key(secret: &Secret, key: &str) -> bool {
+    secret.data.as_ref().is_some_and(|d| d.contains_key(key))
+        || secret
+            .string_data
+            .as_ref()
+            .is_some_and(|d| d.contains_key(key))
+}
+
+/// A fresh signing key when the generated JWT Secret does not exist yet; `None` keeps the
+/// existing one (never rotated by accident) or when the user brings their own.
+async fn generated_jwt_value(
+    context: &Context,
+    marketplace: &Marketplace,
+    owner: &Owner,
+) -> Result<Option<String>, ReconcileError> {
+    if marketplace.spec.jwt_secret_ref.is_some() {
+        return Ok(None);
+    }
+    let secrets: Api<Secret> = Api::namespaced(context.client.clone(), &owner.namespace);
+    let existing = secrets
+        .get_opt(&owner.jwt_secret_name())
+        .await
+        .map_err(|e| ReconcileError::Kube("reading the JWT Secret", e))?;
+    if existing.is_some() {
+        return Ok(None);
+    }
+    let mut key = [0u8; 48];
+    rand::rng().fill_bytes(&mut key);
+    Ok(Some(key.iter().map(|b| format!("{b:02x}")).collect()))
+}
+
+/// Optional objects the spec does not ask for (any more), to delete if we own them.
+fn no_longer_desired(
+    marketplace: &Marketplace,
+    owner: &Owner,
+    manifests: &[Value],
+    service_monitor_api: bool,
+) -> Vec<Value> {
+    let name = owner.name.as_str();
+    let mut candidates = vec![
+        (
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            name.to_string(),
+        ),
+        ("policy/v1", "PodDisruptionBudget", name.to_string()),
+        ("networking.k8s.io/v1", "NetworkPolicy", name.to_string()),
+        ("networking.k8s.io/v1", "Ingress", name.to_string()),
+    ];
+    if service_monitor_api {
+        candidates.push((
+            "monitoring.coreos.com/v1",
+            "ServiceMonitor",
+            name.to_string(),
+        ));
+    }
+    if marketplace.spec.jwt_secret_ref.is_some() {
+        candidates.push(("v1", "Secret", owner.jwt_secret_name()));
+    }
+    candidates
+        .into_iter()
+        .filter(|(_, kind, name)| {
+            !manifests
+                .iter()
+                .any(|m| m["kind"] == *kind && m["metadata"]["name"] == name.as_str())
+        })
+        .map(|(api_version, kind, name)| json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": name}}))
+        .collect()
+}
+
+async fn active_deployment(
+    context: &Context,
+    owner: &Owner,
+    color: Color,
+) -> Result<Option<Deployment>, ReconcileError> {
+    Api::<Deployment>::namespaced(context.client.clone(), &owner.namespace)
+        .get_opt(&owner.deployment_name(color))
+        .await
+        .map_err(|e| ReconcileError::Kube("reading the active Deployment", e))
+}
+
+/// Writes Ready=False/Degraded=True with `problem`, and an Event when the reason is new.
+async fn report_problem(
+    marketplace: &Marketplace,
+    context: &Context,
+    problem: &Problem,
+) -> Result<(), ReconcileError> {
+    let owner = Owner::of(marketplace)?;
+    let color = marketplace
+        .status
+        .as_ref()
+        .and_then(|s| s.active_color)
+        .unwrap_or_default();
+    let deployment = active_deployment(context, &owner, color).await?;
+    let changed = write_status(marketplace, context, deployment.as_ref(), Some(problem)).await?;
+    if changed {
+        publish(
+            context,
+            marketplace,
+            EventType::Warning,
+            &problem.reason,
+            &problem.message,
+        )
+        .await;
+    }
+    Ok(())
+}
+
+/// Computes the status and writes it through the status subresource if it changed.
+async fn write_status(
+    marketplace: &Marketplace,
+    context: &Context,
+    deployment: Option<&Deployment>,
+    problem: Option<&Problem>,
+) -> Result<bool, ReconcileError> {
+    let owner = Owner::of(marketplace)?;
+    let endpoint = build::endpoint(&owner, &marketplace.spec);
+    let observed = Observed {
+        generation: marketplace.metadata.generation,
+        paused: marketplace.spec.paused,
+        active_color: marketplace
+            .status
+            .as_ref()
+            .and_then(|s| s.active_color)
+            .unwrap_or_default(),
+        deployment,
+        problem,
+        endpoint: &endpoint,
+    };
+    let now = Time(Timestamp::now());
+    let new: MarketplaceStatus = status::compute(marketplace.status.as_ref(), &observed, &now);
+    if marketplace.status.as_ref() == Some(&new) {
+        return Ok(false);
+    }
+    let api: Api<Marketplace> = Api::namespaced(context.client.clone(), &owner.namespace);
+    api.patch_status(
+        &owner.name,
+        &PatchParams::default(),
+        &Patch::Merge(json!({"status": new})),
+    )
+    .await
+    .map_err(|e| ReconcileError::Kube("writing the status", e))?;
+    Ok(true)
+}
+
+async fn publish(
+    context: &Context,
+    marketplace: &Marketplace,
+    type_: EventType,
+    reason: &str,
+    note: &str,
+) {
+    let event = Event {
+        type_,
+        reason: reason.into(),
+        note: Some(note.chars().take(1000).collect()),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    if let Err(e) = context
+        .recorder
+        .publish(&event, &marketplace.object_ref(&()))
+        .await
+    {
+        tracing::debug!(error = %e, "cannot publish event");
+    }
+}
+
+impl From<BuildError> for Problem {
+    fn from(error: BuildError) -> Self {
+        Self {
+            reason: error.reason().into(),
+            message: error.to_string(),
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The reconcilers and what they share: the [`Context`] and the [`run`] entry point.
+
+pub mod error;
+pub mod marketplace;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use kube::Client;
+use kube::runtime::events::{Recorder, Reporter};
+use tokio::sync::watch;
+
+use crate::metrics::Metrics;
+
+pub use error::ReconcileError;
+
+/// How often an object in its desired state is reconciled anyway (drift the watches missed).
+pub const RESYNC: Duration = Duration::from_secs(300);
+
+/// Everything a reconcile needs besides the object itself.
+#[allow(missing_debug_implementations)] // kube's Client and Recorder are not Debug
+pub struct Context {
+    /// Client for the API server.
+    pub client: Client,
+    /// The operator's metrics.
+    pub metrics: Metrics,
+    /// Publishes Kubernetes Events.
+    pub recorder: Recorder,
+    /// Whether the `monitoring.coreos.com/v1` ServiceMonitor API exists (discovered at start).
+    pub service_monitor_api: bool,
+    /// Consecutive failures per object (`namespace/name`), for exponential backoff.
+    failures: Mutex<HashMap<String, u32>>,
+}
+
+impl Context {
+    /// A context for `client`, discovering the optional APIs.
+    pub async fn new(client: Client, metrics: Metrics, identity: &str) -> Self {
+        let service_monitor_api = client
+            .list_api_group_resources("monitoring.coreos.com/v1")
+            .await
+            .is_ok_and(|list| list.resources.iter().any(|r| r.kind == "ServiceMonitor"));
+        let reporter = Reporter {
+            controller: crate::FIELD_MANAGER.into(),
+            instance: Some(identity.to_string()),
+        };
+        Self {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            metrics,
+            service_monitor_api,
+            failures: Mutex::default(),
+        }
+    }
+
+    /// The delay before retrying `key` after one more failure: 1 s doubling to 5 min.
+    pub fn backoff(&self, key: &str) -> Duration {
+        let mut failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = failures.entry(key.to_string()).or_insert(0);
+        *count = count.saturating_add(1);
+        backoff_delay(*count)
+    }
+
+    /// Forgets the failures of `key` after a successful reconcile.
+    pub fn succeeded(&self, key: &str) {
+        let mut failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        failures.remove(key);
+    }
+}
+
+/// 1 s after the first failure, doubling, at most 5 minutes.
+pub fn backoff_delay(failures: u32) -> Duration {
+    let exponent = failures.saturating_sub(1).min(9);
+    Duration::from_secs((1u64 << exponent).min(300))
+}
+
+/// Which namespaces the controllers watch.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Empty: every namespace.
+    pub namespaces: Vec<String>,
+}
+
+/// Runs every controller over `scope` until `stop` turns true.
+pub async fn run(context: std::sync::Arc<Context>, scope: &Scope, stop: watch::Receiver<bool>) {
+    let mut tasks = Vec::new();
+    if scope.namespaces.is_empty() {
+        tasks.push(tokio::spawn(marketplace::run(
+            context.clone(),
+            None,
+            stop.clone(),
+        )));
+    } else {
+        for namespace in &scope.namespaces {
+            tasks.push(tokio::spawn(marketplace::run(
+                context.clone(),
+                Some(namespace.clone()),
+                stop.clone(),
+            )));
+        }
+    }
+    for task in tasks {
+        if let Err(e) = task.await {
+            tracing::error!(error = %e, "controller task failed");
+        }
+    }
+}
+
+/// A future that completes once `stop` is true (or its sender is gone).
+pub async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_up_to_five_minutes() {
+        let delays: Vec<u64> = (1..=12).map(|n| backoff_delay(n).as_secs()).collect();
+        assert_eq!(
+            delays,
+            vec![1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]
+        );
+    }
+}
