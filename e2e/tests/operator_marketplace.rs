@@ -546,3 +546,89 @@ async fn wait_until(mut condition: impl FnMut() -> bool) {
         tick.tick().await;
     }
 }
+
+#[tokio::test]
+async fn paused_marketplace_changes_nothing_and_says_so() {
+    let Some((client, ns)) = setup("paused").await else {
+        return;
+    };
+    let n = ns.name();
+    create_secret(&client, n, "mongo", "uri", "mongodb://mongo.example:27017/").await;
+    let _operator = Operator::start(&client, n, "solo", None).await;
+    let marketplaces: Api<Marketplace> = Api::namespaced(client.clone(), n);
+    let mut mkt = mongodb_marketplace("ogf", "ghcr.io/ogf-dev/ogf-api:1.0.0", 1);
+    mkt.spec.monitoring.service_monitor.enabled = true;
+    marketplaces
+        .create(&PostParams::default(), &mkt)
+        .await
+        .expect("create");
+    wait_for(marketplaces.clone(), "ogf", WAIT, ready_with(1))
+        .await
+        .expect("Ready");
+    // No Prometheus Operator in the cluster: the ServiceMonitor is skipped, and the Ready message says so.
+    let skipped = json_condition::<Marketplace>(|m| {
+        m["status"]["conditions"].as_array().is_some_and(|cs| {
+            cs.iter().any(|c| {
+                c["type"] == "Ready"
+                    && c["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("ServiceMonitor skipped"))
+            })
+        })
+    });
+    if env::is_testenv_cluster() {
+        wait_for(marketplaces.clone(), "ogf", WAIT, skipped)
+            .await
+            .expect("ServiceMonitor skip reported");
+    }
+
+    marketplaces
+        .patch(
+            "ogf",
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({"spec": {"paused": true, "image": "ghcr.io/ogf-dev/ogf-api:2.0.0"}}),
+            ),
+        )
+        .await
+        .expect("pause and change image");
+    let paused = condition_is("Progressing", "False", Some("Paused"));
+    let observed_paused = move |m: Option<&Marketplace>| {
+        paused(m)
+            && m.is_some_and(|m| {
+                m.status.as_ref().and_then(|s| s.observed_generation) == m.metadata.generation
+            })
+    };
+    wait_for(marketplaces.clone(), "ogf", WAIT, observed_paused)
+        .await
+        .expect("Paused condition");
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), n);
+    let image = |d: &Deployment| {
+        d.spec
+            .template
+            .spec
+            .as_ref()
+            .and_then(|p| p.containers[0].image.clone())
+    };
+    let blue = deployments.get("ogf-blue").await.expect("deployment");
+    assert_eq!(
+        image(&blue).as_deref(),
+        Some("ghcr.io/ogf-dev/ogf-api:1.0.0"),
+        "paused changed the image"
+    );
+
+    marketplaces
+        .patch(
+            "ogf",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"paused": false}})),
+        )
+        .await
+        .expect("unpause");
+    let updated = json_condition::<Deployment>(|d| {
+        d["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/ogf-dev/ogf-api:2.0.0"
+    });
+    wait_for(deployments, "ogf-blue", WAIT, updated)
+        .await
+        .expect("change applied after unpausing");
+}

@@ -28,6 +28,9 @@ pub struct Observed<'a> {
     pub problem: Option<&'a Problem>,
     /// The URL clients use.
     pub endpoint: &'a str,
+    /// Things asked for but left out (e.g. a ServiceMonitor without its API), appended to
+    /// the Ready message so users see them.
+    pub notes: &'a [String],
 }
 
 /// Replaces the condition of the same type, keeping `lastTransitionTime` when the status is unchanged.
@@ -158,6 +161,15 @@ pub fn compute(
             String::new(),
         ),
     };
+    let mut ready = ready;
+    if !observed.notes.is_empty() {
+        ready.message = [ready.message.as_str()]
+            .into_iter()
+            .chain(observed.notes.iter().map(String::as_str))
+            .filter(|m| !m.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
     for new in [ready, progressing, degraded] {
         set_condition(&mut conditions, new);
     }

@@ -50,6 +50,7 @@ fn observed<'a>(deployment: Option<&'a Deployment>, problem: Option<&'a Problem>
         deployment,
         problem,
         endpoint: "http://demo.shop.svc:8080",
+        notes: &[],
     }
 }
 
@@ -257,4 +258,23 @@ fn set_condition_replaces_by_type() {
         ),
     );
     assert_eq!(conditions[0].last_transition_time, at(3));
+}
+
+#[test]
+fn notes_are_appended_to_the_ready_message() {
+    let notes = vec![
+        "ServiceMonitor skipped: the monitoring.coreos.com/v1 API is not installed".to_string(),
+    ];
+    let deployment = deployment(2, 2, 2);
+    let mut observed = observed(Some(&deployment), None);
+    observed.notes = &notes;
+    let status = compute(None, &observed, &at(10));
+    let ready = find(&status.conditions, ConditionType::Ready).unwrap();
+    assert!(
+        ready.message.ends_with(
+            "; ServiceMonitor skipped: the monitoring.coreos.com/v1 API is not installed"
+        ),
+        "{}",
+        ready.message
+    );
 }

@@ -192,7 +192,7 @@ async fn reconcile_inner(
 
     if marketplace.spec.paused {
         let deployment = active_deployment(context, &owner, active_color).await?;
-        write_status(marketplace, context, deployment.as_ref(), None).await?;
+        write_status(marketplace, context, deployment.as_ref(), None, &[]).await?;
         return Ok(Action::requeue(RESYNC));
     }
 
@@ -252,7 +252,14 @@ async fn reconcile_inner(
     }
 
     let deployment = active_deployment(context, &owner, active_color).await?;
-    write_status(marketplace, context, deployment.as_ref(), None).await?;
+    write_status(
+        marketplace,
+        context,
+        deployment.as_ref(),
+        None,
+        &desired.skipped,
+    )
+    .await?;
     Ok(Action::requeue(RESYNC))
 }
 
@@ -396,7 +403,14 @@ async fn report_problem(
         .and_then(|s| s.active_color)
         .unwrap_or_default();
     let deployment = active_deployment(context, &owner, color).await?;
-    let changed = write_status(marketplace, context, deployment.as_ref(), Some(problem)).await?;
+    let changed = write_status(
+        marketplace,
+        context,
+        deployment.as_ref(),
+        Some(problem),
+        &[],
+    )
+    .await?;
     if changed {
         publish(
             context,
@@ -416,6 +430,7 @@ async fn write_status(
     context: &Context,
     deployment: Option<&Deployment>,
     problem: Option<&Problem>,
+    notes: &[String],
 ) -> Result<bool, ReconcileError> {
     let owner = Owner::of(marketplace)?;
     let endpoint = build::endpoint(&owner, &marketplace.spec);
@@ -430,6 +445,7 @@ async fn write_status(
         deployment,
         problem,
         endpoint: &endpoint,
+        notes,
     };
     let now = Time(Timestamp::now());
     let new: MarketplaceStatus = status::compute(marketplace.status.as_ref(), &observed, &now);
