@@ -1,11 +1,17 @@
 //! `ogf-api`: the Oil & Gas Finder marketplace API.
 //!
-//! - [`domain`]: listing types and rules (no I/O);
-//! - [`store`]: the [`store::ListingStore`] trait with embedded (SQLite) and MongoDB backends;
+//! - [`domain`]: listing, account and audit types and rules (no I/O);
+//! - [`auth`]: passwords, tokens, sessions, lockout, the first admin;
+//! - [`store`]: the [`store::Store`] traits with embedded (SQLite) and MongoDB backends;
 //! - [`demo`]: deterministic demo data;
-//! - [`http`]: the axum router ([`http::app`]).
+//! - [`http`]: the axum router ([`http::app`]) and its [`settings`];
+//! - [`clock`]: time behind a trait (tests move it by hand).
 
+pub mod auth;
+pub mod clock;
+pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod settings;
 pub mod store;

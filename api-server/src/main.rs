@@ -2,14 +2,15 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use ogf_api::auth::bootstrap::{AdminBootstrap, ensure_admin};
+use ogf_api::config::{LogFormat, ServeArgs, StoreChoice};
 use ogf_api::demo::{self, DEFAULT_SEED};
 use ogf_api::http::{AppState, app};
-use ogf_api::store::{EmbeddedStore, ListingStore, MongoStore, redacted_uri};
+use ogf_api::store::{EmbeddedStore, MongoStore, Store, redacted_uri};
 use tracing_subscriber::EnvFilter;
 
 /// Oil & Gas Finder marketplace API.
@@ -29,47 +30,6 @@ enum Command {
     Serve(ServeArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum StoreChoice {
-    /// SQLite in `--data-dir` (no service needed).
-    Embedded,
-    /// A MongoDB-compatible server at `--mongodb-uri`.
-    Mongodb,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum LogFormat {
-    /// One JSON object per line (production).
-    Json,
-    /// Human-readable.
-    Pretty,
-}
-
-#[derive(Debug, Clone, Args)]
-struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "OGF_BIND", default_value = "127.0.0.1:8080")]
-    bind: SocketAddr,
-    /// Which store to use.
-    #[arg(long, env = "OGF_STORE", value_enum, default_value_t = StoreChoice::Embedded)]
-    store: StoreChoice,
-    /// Data directory of the embedded store.
-    #[arg(long, env = "OGF_DATA_DIR", default_value = "./.ogf-data")]
-    data_dir: PathBuf,
-    /// MongoDB connection string (required with `--store mongodb`; never logged).
-    #[arg(long, env = "OGF_MONGODB_URI", hide_env_values = true)]
-    mongodb_uri: Option<String>,
-    /// MongoDB database name.
-    #[arg(long, env = "OGF_MONGODB_DATABASE", default_value = "ogf")]
-    mongodb_database: String,
-    /// Log format.
-    #[arg(long, env = "OGF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
-    log_format: LogFormat,
-    /// Demo listings to load when the store is empty at start-up (0: none).
-    #[arg(long, env = "OGF_DEMO_DATA", default_value_t = 500)]
-    demo_data: usize,
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
@@ -77,15 +37,20 @@ async fn main() -> Result<()> {
         Some(Command::Serve(args)) => args,
         None => cli.serve,
     };
-    init_logging(args.log_format);
+    init_logging(args.log_format, args.log_level.as_deref());
     serve(args).await
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_env("OGF_LOG")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    // Logs go to stderr, so stdout carries only the start-up line.
+/// Filter precedence: `OGF_LOG`, `RUST_LOG`, `--log-level`/`OGF_LOG_LEVEL`, `info`; empty
+/// values count as absent.
+fn init_logging(format: LogFormat, level: Option<&str>) {
+    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let directives = from_env("OGF_LOG")
+        .or_else(|| from_env("RUST_LOG"))
+        .or_else(|| level.filter(|l| !l.trim().is_empty()).map(str::to_owned))
+        .unwrap_or_else(|| "info".to_owned());
+    let filter = EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"));
+    // Logs go to stderr, so stdout carries only the start-up line (and a one-time password).
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -96,16 +61,14 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-async fn serve(args: ServeArgs) -> Result<()> {
-    let (store, where_): (Arc<dyn ListingStore>, String) = match args.store {
+async fn open_store(args: &ServeArgs) -> Result<(Arc<dyn Store>, String)> {
+    match args.store {
         StoreChoice::Embedded => {
             let store = EmbeddedStore::open(&args.data_dir).await.with_context(|| {
                 format!("opening embedded store in {}", args.data_dir.display())
             })?;
-            (
-                Arc::new(store),
-                format!("embedded at {}", args.data_dir.display()),
-            )
+            let shown = format!("embedded at {}", args.data_dir.display());
+            Ok((Arc::new(store), shown))
         }
         StoreChoice::Mongodb => {
             let uri = args
@@ -120,9 +83,23 @@ async fn serve(args: ServeArgs) -> Result<()> {
                 redacted_uri(uri),
                 args.mongodb_database
             );
-            (Arc::new(store), shown)
+            Ok((Arc::new(store), shown))
         }
-    };
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let bind = args.bind_addr().context("invalid configuration")?;
+    let (settings, generated_key) = args.settings().context("invalid configuration")?;
+    if generated_key {
+        tracing::warn!(
+            "NO JWT SECRET CONFIGURED: using an ephemeral random key (development only). \
+             Every token becomes invalid when the process stops, and replicas cannot share \
+             sessions. Set OGF_JWT_SECRET (at least 32 bytes); OGF_ENVIRONMENT=production \
+             refuses to start without it."
+        );
+    }
+    let (store, where_) = open_store(&args).await?;
     let loaded = demo::seed_if_empty(
         store.as_ref(),
         args.demo_data,
@@ -135,10 +112,18 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .count(&Default::default())
         .await
         .context("counting listings")?;
-    let state = AppState::new(store).context("registering metrics")?;
-    let listener = tokio::net::TcpListener::bind(args.bind)
+    let admin = ensure_admin(
+        store.as_ref(),
+        settings.clock.as_ref(),
+        &args.admin_email,
+        args.admin_password.clone(),
+    )
+    .await
+    .context("creating the first admin account")?;
+    let state = AppState::new(store, settings).context("registering metrics")?;
+    let listener = tokio::net::TcpListener::bind(bind)
         .await
-        .with_context(|| format!("binding {}", args.bind))?;
+        .with_context(|| format!("binding {bind}"))?;
     let addr = listener.local_addr().context("reading the bound address")?;
     let listings = if loaded > 0 {
         format!("{loaded} demo listings loaded")
@@ -147,11 +132,24 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
     let shutdown = shutdown_signal()?;
     println!("OGF API listening on http://{addr}  (store: {where_}, {listings})");
+    match admin {
+        AdminBootstrap::CreatedWithPassword { email, password } => println!(
+            "First admin account created: {email}  password: {password}  \
+             (shown only this once; change it with PATCH /api/v1/users/me)"
+        ),
+        AdminBootstrap::Created { email } => {
+            println!("First admin account created: {email} (password from OGF_ADMIN_PASSWORD)");
+        }
+        AdminBootstrap::Exists => {}
+    }
     tracing::info!(%addr, store = %where_, total, loaded, "listening");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")?;
     tracing::info!("shut down cleanly");
     Ok(())
 }

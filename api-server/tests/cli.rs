@@ -6,13 +6,15 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ogf-api");
 
 struct Server {
     child: Child,
+    /// Kept open: closing it would make the server's later `println!`s fail.
+    stdout: BufReader<ChildStdout>,
     line: String,
     base: String,
 }
@@ -22,6 +24,11 @@ impl Server {
         let mut cmd = Command::new(BIN);
         cmd.args(args)
             .env_remove("OGF_MONGODB_URI")
+            .env_remove("OGF_JWT_SECRET")
+            .env_remove("OGF_ENVIRONMENT")
+            .env_remove("OGF_ADMIN_PASSWORD")
+            .env_remove("OGF_BIND_ADDR")
+            .env_remove("OGF_BIND")
             .env("OGF_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -30,9 +37,8 @@ impl Server {
         }
         let mut child = cmd.spawn().unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut line).unwrap();
         if line.is_empty() {
             let mut err = String::new();
             child
@@ -48,19 +54,44 @@ impl Server {
             .find(|w| w.starts_with("http://"))
             .unwrap_or_else(|| panic!("no URL in {line:?}"));
         let base = url.trim_start_matches("http://").to_owned();
-        Self { child, line, base }
+        Self {
+            child,
+            stdout,
+            line,
+            base,
+        }
+    }
+
+    /// The next line the server printed on stdout.
+    fn next_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line
     }
 
     fn get(&self, path: &str) -> (u16, String) {
+        self.request(&format!("GET {path} HTTP/1.1\r\nHost: test\r\n"))
+    }
+
+    fn post_json(&self, path: &str, body: &str) -> (u16, String) {
+        self.request(&format!(
+            "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        ))
+    }
+
+    /// Sends `head` (request line and headers, plus any body after a blank line).
+    fn request(&self, head: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.base).unwrap();
         stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
+        let request = match head.split_once("\r\n\r\n") {
+            Some((headers, body)) => format!("{headers}\r\nConnection: close\r\n\r\n{body}"),
+            None => format!("{head}Connection: close\r\n\r\n"),
+        };
+        stream.write_all(request.as_bytes()).unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         let status = response[9..12].parse().unwrap();
@@ -71,8 +102,27 @@ impl Server {
         (status, body)
     }
 
+    /// Sends SIGTERM, waits for a clean exit, and returns what stdout and stderr still held.
+    fn terminate_with_output(mut self) -> (String, String) {
+        self.signal_and_wait();
+        let mut out = String::new();
+        self.stdout.read_to_string(&mut out).unwrap();
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        (out, err)
+    }
+
     /// Sends SIGTERM and waits (bounded) for a clean exit.
     fn terminate(mut self) {
+        self.signal_and_wait();
+    }
+
+    fn signal_and_wait(&mut self) {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")
@@ -234,5 +284,135 @@ fn serves_from_mongodb_when_configured() {
     match result {
         Ok(server) => server.terminate(),
         Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+#[test]
+fn first_start_creates_an_admin_and_prints_its_password_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--bind",
+        "127.0.0.1:0",
+        "--demo-data",
+        "0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ];
+    let mut server = Server::start(&args, &[]);
+    let line = server.next_line();
+    let password = line
+        .strip_prefix("First admin account created: admin@ogf.local  password: ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    assert!(password.len() >= 12);
+    let (status, body) = server.post_json(
+        "/api/v1/auth/login",
+        &format!(r#"{{"email":"admin@ogf.local","password":"{password}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("access_token"));
+    let (rest, err) = server.terminate_with_output();
+    assert_eq!(rest, "", "printed once");
+    assert!(!err.contains(&password), "never logged");
+
+    let server = Server::start(&args, &[]);
+    let (rest, err) = server.terminate_with_output();
+    assert_eq!(rest, "", "not printed again: {rest}");
+    assert!(!err.contains(&password));
+}
+
+#[test]
+fn production_without_a_jwt_secret_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ])
+        .env("OGF_ENVIRONMENT", "production")
+        .env_remove("OGF_JWT_SECRET")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("OGF_JWT_SECRET") && err.contains("production"),
+        "{err}"
+    );
+
+    let out = Command::new(BIN)
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ])
+        .env("OGF_JWT_SECRET", "tiny-key-value")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("too short"), "{err}");
+    assert!(
+        !err.contains("tiny-key-value"),
+        "the key is never printed: {err}"
+    );
+}
+
+#[test]
+fn starts_with_the_operator_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "operator-generated-jwt-secret-0123456789abcdef";
+    let admin_password = "operator admin password";
+    let server = Server::start(
+        &[],
+        &[
+            ("OGF_BIND_ADDR", "127.0.0.1:0"),
+            ("OGF_LOG_FORMAT", "json"),
+            ("OGF_LOG", ""),
+            ("OGF_LOG_LEVEL", "info"),
+            ("OGF_ENVIRONMENT", "production"),
+            ("OGF_STORE", "embedded"),
+            ("OGF_DATA_DIR", dir.path().to_str().unwrap()),
+            ("OGF_JWT_SECRET", secret),
+            ("OGF_ADMIN_PASSWORD", admin_password),
+            ("OGF_CORS_ORIGINS", ""),
+            ("OGF_RATE_LIMIT_AUTH_PER_MINUTE", "5"),
+            ("OGF_RATE_LIMIT_ANONYMOUS_PER_DAY", "200"),
+            ("OGF_RATE_LIMIT_USER_PER_MINUTE", "600"),
+            ("OGF_CACHE_TTL_LISTINGS_SECONDS", "30"),
+            ("OGF_CACHE_TTL_MARKET_DATA_SECONDS", "300"),
+            ("OGF_DEMO_DATA", "3"),
+        ],
+    );
+    assert!(
+        server
+            .line
+            .starts_with("OGF API listening on http://127.0.0.1:"),
+        "{}",
+        server.line
+    );
+    let (status, body) = server.post_json(
+        "/api/v1/auth/login",
+        &format!(r#"{{"email":"admin@ogf.local","password":"{admin_password}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(server.get("/healthz").0, 200);
+    let (rest, err) = server.terminate_with_output();
+    assert!(
+        rest.contains("First admin account created: admin@ogf.local (password from"),
+        "{rest}"
+    );
+    assert!(!rest.contains(admin_password));
+    assert!(
+        err.contains(r#""level":"INFO""#),
+        "JSON logs at info: {err}"
+    );
+    for secret in [secret, admin_password] {
+        assert!(!err.contains(secret), "secret in logs");
     }
 }

@@ -28,7 +28,7 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(EmbeddedStore::open(dir.path()).await.unwrap());
         store.insert_many(data).await.unwrap();
-        let state = AppState::new(store.clone()).unwrap();
+        let state = AppState::new(store.clone(), support::unlimited_settings()).unwrap();
         Self {
             router: app(state),
             store,

@@ -9,16 +9,22 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use axum::Router;
 use axum::http::{Method, StatusCode, header};
-use ogf_api::domain::{Listing, ListingFilter, Page, SearchQuery};
+use chrono::{DateTime, Utc};
+use ogf_api::domain::{
+    AuditEvent, AuditPage, AuditQuery, Cursor, Email, Listing, ListingFilter, Page, SearchQuery,
+    Session, User,
+};
 use ogf_api::http::{AppState, app};
-use ogf_api::store::{ListingStore, StoreError, StoreKind};
+use ogf_api::store::{AuditStore, ListingStore, StoreError, StoreKind, UserPage, UserStore};
 
 use support::http::send;
 
-/// A store whose database is down (readiness) or broken with a secret-looking message.
+/// A store whose database is down (readiness) or broken with a secret-looking message; with
+/// `hang`, its ping never answers.
 #[derive(Debug)]
 struct FailingStore {
     error: fn() -> StoreError,
+    hang: bool,
 }
 
 #[async_trait]
@@ -42,12 +48,78 @@ impl ListingStore for FailingStore {
         Err((self.error)())
     }
     async fn ping(&self) -> Result<(), StoreError> {
+        if self.hang {
+            std::future::pending::<()>().await;
+        }
+        Err((self.error)())
+    }
+}
+
+#[async_trait]
+impl UserStore for FailingStore {
+    async fn create_user(&self, _: &User) -> Result<(), StoreError> {
+        Err((self.error)())
+    }
+    async fn user(&self, _: &str) -> Result<Option<User>, StoreError> {
+        Err((self.error)())
+    }
+    async fn user_by_email(&self, _: &Email) -> Result<Option<User>, StoreError> {
+        Err((self.error)())
+    }
+    async fn users_page(&self, _: Option<&Cursor>, _: u32) -> Result<UserPage, StoreError> {
+        Err((self.error)())
+    }
+    async fn update_user(&self, _: &User) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn delete_user(&self, _: &str) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn has_admin(&self) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn create_session(&self, _: &Session) -> Result<(), StoreError> {
+        Err((self.error)())
+    }
+    async fn session(&self, _: &str) -> Result<Option<Session>, StoreError> {
+        Err((self.error)())
+    }
+    async fn session_by_refresh_hash(&self, _: &str) -> Result<Option<Session>, StoreError> {
+        Err((self.error)())
+    }
+    async fn rotate_session(&self, _: &str, _: &Session) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn revoke_family(&self, _: &str) -> Result<u64, StoreError> {
+        Err((self.error)())
+    }
+    async fn revoke_user_sessions(&self, _: &str) -> Result<u64, StoreError> {
+        Err((self.error)())
+    }
+    async fn record_login_failure(&self, _: &str, _: DateTime<Utc>) -> Result<(), StoreError> {
+        Err((self.error)())
+    }
+    async fn login_failures_since(&self, _: &str, _: DateTime<Utc>) -> Result<u64, StoreError> {
+        Err((self.error)())
+    }
+    async fn clear_login_failures(&self, _: &str) -> Result<(), StoreError> {
+        Err((self.error)())
+    }
+}
+
+#[async_trait]
+impl AuditStore for FailingStore {
+    async fn record_audit(&self, _: &AuditEvent) -> Result<(), StoreError> {
+        Err((self.error)())
+    }
+    async fn audit_page(&self, _: &AuditQuery) -> Result<AuditPage, StoreError> {
         Err((self.error)())
     }
 }
 
 fn failing_app(error: fn() -> StoreError) -> Router {
-    app(AppState::new(Arc::new(FailingStore { error })).unwrap())
+    let store = FailingStore { error, hang: false };
+    app(AppState::new(Arc::new(store), support::unlimited_settings()).unwrap())
 }
 
 #[tokio::test]
@@ -79,4 +151,22 @@ async fn internal_errors_are_logged_not_returned() {
             res.body
         );
     }
+}
+
+/// Virtual time (paused clock): the timeout fires without any real waiting.
+#[tokio::test(start_paused = true)]
+async fn a_request_that_takes_too_long_is_a_408_problem() {
+    let store = FailingStore {
+        error: || StoreError::Unavailable("never reached".into()),
+        hang: true,
+    };
+    let mut settings = support::unlimited_settings();
+    settings.request_timeout = std::time::Duration::from_secs(3);
+    let router = app(AppState::new(Arc::new(store), settings).unwrap());
+    let started = tokio::time::Instant::now();
+    let res = send(&router, Method::GET, "/readyz").await;
+    res.assert_problem(408, "timeout");
+    assert_eq!(started.elapsed(), std::time::Duration::from_secs(3));
+    assert!(res.headers.contains_key("x-request-id"));
+    assert!(res.headers.contains_key("content-security-policy"));
 }

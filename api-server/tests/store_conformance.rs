@@ -8,51 +8,12 @@
 
 mod support;
 
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
-
-use futures::FutureExt;
 use ogf_api::store::{EmbeddedStore, ListingStore, MongoStore};
 
 #[path = "store_conformance/cases/mod.rs"]
 mod cases;
 
-/// An embedded store in a fresh temporary directory.
-async fn embedded() -> (Arc<dyn ListingStore>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = EmbeddedStore::open(dir.path()).await.unwrap();
-    (Arc::new(store), dir)
-}
-
-/// A MongoDB store on a fresh database, or `None` when no server is configured (outside CI).
-async fn mongodb() -> Option<MongoStore> {
-    let Ok(uri) = std::env::var("OGF_MONGODB_URI") else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("OGF_MONGODB_URI not set: run via `make test` which starts FerretDB");
-        }
-        eprintln!(
-            "skipped: OGF_MONGODB_URI not set (MongoDB conformance cases need FerretDB or MongoDB)"
-        );
-        return None;
-    };
-    let db = format!("ogf_test_{}", uuid::Uuid::new_v4().simple());
-    Some(MongoStore::connect(&uri, &db).await.unwrap())
-}
-
-/// Runs a case on MongoDB and drops its database even when the case panics.
-async fn run_on_mongodb<F, Fut>(case: F)
-where
-    F: FnOnce(MongoStore) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let Some(store) = mongodb().await else { return };
-    let result = AssertUnwindSafe(case(store.clone())).catch_unwind().await;
-    store.drop_database().await.unwrap();
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
-}
+use support::backends::{embedded, run_on_mongodb};
 
 macro_rules! conformance {
     ($($case:ident),+ $(,)?) => {
@@ -88,24 +49,48 @@ conformance!(
     operator_like_input_is_literal,
     demo_dataset_matches_reference,
     pagination_never_repeats_or_skips_under_inserts,
+    users_round_trip_with_unique_case_insensitive_email,
+    users_page_in_creation_order,
+    sessions_rotate_once_and_revoke,
+    login_failures_count_within_the_window,
+    operator_like_user_input_is_literal,
+    audit_log_filters_and_pages_like_the_reference,
 );
 
 #[tokio::test]
 async fn mongodb_indexes_are_created_idempotently() {
     run_on_mongodb(|store| async move {
-        let names = store.index_names().await.unwrap();
-        for (name, _) in ogf_api::store::mongo::indexes::listing_indexes() {
-            assert!(
-                names.iter().any(|n| n == name),
-                "{name} missing from {names:?}"
-            );
+        use ogf_api::store::mongo::{self, indexes};
+        let collections = [
+            (mongo::LISTINGS, indexes::listing_indexes()),
+            (mongo::USERS, indexes::user_indexes()),
+            (mongo::SESSIONS, indexes::session_indexes()),
+            (mongo::LOGIN_FAILURES, indexes::failure_indexes()),
+            (mongo::AUDIT, indexes::audit_indexes()),
+        ];
+        let mut before = Vec::new();
+        for (collection, specs) in &collections {
+            let names = store.collection_index_names(collection).await.unwrap();
+            for spec in specs {
+                assert!(
+                    names.iter().any(|n| n == spec.name),
+                    "{} missing from {collection}: {names:?}",
+                    spec.name
+                );
+            }
+            before.push(names);
         }
         // Connecting again re-runs index creation on the same database (as on every restart).
         let uri = std::env::var("OGF_MONGODB_URI").unwrap();
         let again = MongoStore::connect(&uri, store.database_name())
             .await
             .unwrap();
-        assert_eq!(again.index_names().await.unwrap(), names);
+        for ((collection, _), names) in collections.iter().zip(before) {
+            assert_eq!(
+                again.collection_index_names(collection).await.unwrap(),
+                names
+            );
+        }
     })
     .await;
 }

@@ -1,8 +1,5 @@
 //! Closed vocabularies of a listing: its type, status and sale type.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// A value that is not one of an enum's wire names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} '{value}'; expected one of: {}", expected.join(", "))]
@@ -13,48 +10,6 @@ pub struct UnknownVariant {
     pub value: String,
     /// Every accepted wire name.
     pub expected: &'static [&'static str],
-}
-
-/// Declares a fieldless enum with stable snake_case wire names, `as_str`, `FromStr` and `Display`.
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident, $kind:literal { $($(#[$vmeta:meta])* $variant:ident => $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        impl $name {
-            /// Every variant, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            /// Every wire name, in declaration order.
-            pub const NAMES: &'static [&'static str] = &[$($wire),+];
-
-            /// The stable wire name (used in JSON, query strings and both stores).
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $wire),+
-                }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownVariant;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($wire => Ok($name::$variant),)+
-                    _ => Err(UnknownVariant { kind: $kind, value: s.to_owned(), expected: Self::NAMES }),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
 }
 
 wire_enum!(

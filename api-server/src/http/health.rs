@@ -7,12 +7,19 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::problem::Problem;
 
-/// `GET /healthz`: the process serves HTTP.
+/// `GET /healthz`: the process serves HTTP. Public.
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    responses((status = 200, description = "`{\"status\":\"ok\"}`", body = Object)))]
 pub async fn live() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the store answers a ping; 503 problem otherwise.
+/// `GET /readyz`: the store answers a ping; 503 problem otherwise. Public.
+#[utoipa::path(get, path = "/readyz", tag = "ops",
+    responses(
+        (status = 200, description = "`{\"status\":\"ready\",\"store\":..}`", body = Object),
+        (status = 503, description = "Store unavailable", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
+    ))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
     match state.store().ping().await {
         Ok(()) => Ok(Json(

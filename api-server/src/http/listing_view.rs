@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::Listing;
 
 /// A point as `{ "lon": .., "lat": .. }`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LocationView {
     /// Longitude.
     pub lon: f64,
@@ -15,7 +16,7 @@ pub struct LocationView {
 }
 
 /// A listing as the API returns it; `boe_d` is derived (6:1).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ListingView {
     /// Id.
     pub id: String,

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::listing_view::ListingView;
@@ -12,7 +13,7 @@ use super::search_params::SearchParams;
 use crate::domain::validate_id;
 
 /// A page of search results.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResponse {
     /// Listings, newest first.
     pub items: Vec<ListingView>,
@@ -20,7 +21,13 @@ pub struct SearchResponse {
     pub next_cursor: Option<String>,
 }
 
-/// Search handler.
+/// Searches listings, newest first, with keyset pagination. Public.
+#[utoipa::path(get, path = "/api/v1/listings", tag = "listings",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "A page of listings", body = SearchResponse),
+        (status = 400, description = "Invalid parameter", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
+    ))]
 pub async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
@@ -34,7 +41,13 @@ pub async fn search(
     }))
 }
 
-/// Get-by-id handler; ids that cannot exist are simply not found.
+/// One listing; ids that cannot exist are simply not found. Public.
+#[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "listings",
+    params(("id" = String, Path, description = "Listing id")),
+    responses(
+        (status = 200, description = "The listing", body = ListingView),
+        (status = 404, description = "No such listing", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
+    ))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,

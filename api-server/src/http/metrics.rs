@@ -52,6 +52,43 @@ impl HttpMetrics {
     }
 }
 
+/// Security counters: authentication failures and rate-limit rejections.
+#[derive(Debug, Clone)]
+pub struct SecurityMetrics {
+    /// `ogf_auth_failures_total{reason}`.
+    pub auth_failures: IntCounterVec,
+    /// `ogf_rate_limit_rejections_total{scope}`.
+    pub rate_limit_rejections: IntCounterVec,
+}
+
+impl SecurityMetrics {
+    /// Creates and registers the counters.
+    pub fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let auth_failures = IntCounterVec::new(
+            Opts::new(
+                "ogf_auth_failures_total",
+                "Authentication failures, by reason (wrong_password, unknown_email, locked_out, \
+                 account_locked, invalid_token, missing_token, revoked_session, forbidden, \
+                 invalid_refresh_token, refresh_token_reused).",
+            ),
+            &["reason"],
+        )?;
+        let rate_limit_rejections = IntCounterVec::new(
+            Opts::new(
+                "ogf_rate_limit_rejections_total",
+                "Requests rejected with 429, by limit scope (auth, anonymous, user).",
+            ),
+            &["scope"],
+        )?;
+        registry.register(Box::new(auth_failures.clone()))?;
+        registry.register(Box::new(rate_limit_rejections.clone()))?;
+        Ok(Self {
+            auth_failures,
+            rate_limit_rejections,
+        })
+    }
+}
+
 /// Middleware: counts and times every request under its route template.
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
@@ -85,7 +122,9 @@ fn method_label(m: &Method) -> &'static str {
     }
 }
 
-/// `GET /metrics`: every metric of the app's registry.
+/// `GET /metrics`: every metric of the app's registry (Prometheus text format). Public.
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 pub async fn export(State(state): State<AppState>) -> Response {
     let encoder = TextEncoder::new();
     let mut buf = Vec::new();

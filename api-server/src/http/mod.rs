@@ -1,30 +1,50 @@
 //! The HTTP API: [`app`] builds the router over an [`AppState`].
 
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod client_ip;
+pub mod extract;
 pub mod health;
+pub mod json_body;
 pub mod listing_view;
 pub mod listings;
 pub mod metrics;
+pub mod openapi;
+pub mod paging;
 pub mod problem;
+pub mod rate_limit;
+pub mod routes;
 pub mod search_params;
+pub mod security;
+pub mod sensitive;
 pub mod status;
+pub mod users;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use ipnet::IpNet;
 use prometheus::Registry;
 use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use self::metrics::HttpMetrics;
-use crate::store::{InstrumentedStore, ListingStore};
+use self::rate_limit::RateLimiters;
+use crate::auth::{Auth, TokenKeys};
+use crate::settings::Settings;
+use crate::store::{InstrumentedStore, ListingStore, Store};
 
-/// Shared state of the app: the (instrumented) store and its own metrics registry.
+/// Shared state of the app: stores, authentication, rate limiters, settings and its own
+/// metrics registry.
 #[derive(Debug, Clone)]
 pub struct AppState {
     inner: Arc<Shared>,
@@ -33,20 +53,39 @@ pub struct AppState {
 #[derive(Debug)]
 struct Shared {
     store: InstrumentedStore,
+    backend: Arc<dyn Store>,
+    auth: Auth,
+    limiters: RateLimiters,
+    settings: Settings,
     registry: Registry,
     http_metrics: HttpMetrics,
     started: Instant,
 }
 
 impl AppState {
-    /// Wraps `store` with store metrics; every metric lives in a registry owned by this state.
-    pub fn new(store: Arc<dyn ListingStore>) -> Result<Self, prometheus::Error> {
+    /// Wraps `store` with store metrics and builds authentication and rate limiting from
+    /// `settings`; every metric lives in a registry owned by this state.
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
-        let store = InstrumentedStore::new(store, &registry)?;
+        let listings: Arc<dyn ListingStore> = store.clone();
+        let instrumented = InstrumentedStore::new(listings, &registry)?;
         let http_metrics = HttpMetrics::register(&registry)?;
+        let security = metrics::SecurityMetrics::register(&registry)?;
+        let auth = Auth::new(
+            Arc::clone(&store),
+            TokenKeys::new(&settings.jwt_secret, settings.access_ttl),
+            Arc::clone(&settings.clock),
+            settings.auth,
+            security.auth_failures,
+        );
+        let limiters = RateLimiters::new(settings.rate_limits, security.rate_limit_rejections);
         Ok(Self {
             inner: Arc::new(Shared {
-                store,
+                store: instrumented,
+                backend: store,
+                auth,
+                limiters,
+                settings,
                 registry,
                 http_metrics,
                 started: Instant::now(),
@@ -54,29 +93,58 @@ impl AppState {
         })
     }
 
-    /// The store (instrumented).
+    /// The listing store (instrumented).
     pub fn store(&self) -> &dyn ListingStore {
         &self.inner.store
+    }
+
+    /// The whole store: accounts, sessions, audit log.
+    pub fn users(&self) -> &dyn Store {
+        self.inner.backend.as_ref()
+    }
+
+    /// The authentication service.
+    pub fn auth(&self) -> &Auth {
+        &self.inner.auth
     }
 
     /// The metrics registry of this app.
     pub fn registry(&self) -> &Registry {
         &self.inner.registry
     }
+
+    /// The settings the app was built with.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    fn rate_limiters(&self) -> &RateLimiters {
+        &self.inner.limiters
+    }
+
+    fn trusted_proxies(&self) -> &[IpNet] {
+        &self.inner.settings.trusted_proxies
+    }
 }
 
-/// The router with every route, problem bodies for errors, metrics, request ids and tracing.
+/// The router with every route, and around it (outermost first): request ids, tracing,
+/// security headers, CORS, metrics, problem bodies, timeout, rate limits, body size limit.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(health::live))
-        .route("/readyz", get(health::ready))
-        .route("/metrics", get(metrics::export))
-        .route("/api/v1/status", get(status::get))
-        .route("/api/v1/listings", get(listings::search))
-        .route("/api/v1/listings/{id}", get(listings::get))
+    let settings = state.settings();
+    let limit = settings.body_limit_bytes;
+    routes::router()
         .fallback(problem::no_route)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(from_fn_with_state(state.clone(), rate_limit::enforce))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
         .layer(from_fn(problem::ensure_problem_body))
         .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(security::cors(&settings.cors_origins))
+        .layer(from_fn(security::headers))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -90,6 +158,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The request's span: method, path (never the query string, which could carry secrets)
+/// and request id.
 fn request_span(req: &Request) -> tracing::Span {
     let request_id = req
         .headers()

@@ -1,12 +1,13 @@
 //! RFC 9457 problem details: every 4xx/5xx response body is `application/problem+json`.
 
 use axum::extract::Request;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::auth::AuthError;
 use crate::store::StoreError;
 
 /// Media type of problem bodies.
@@ -58,6 +59,41 @@ impl Problem {
         )
     }
 
+    /// 422: a JSON body has unknown fields, wrong types, operator-looking keys or breaks a rule.
+    pub fn invalid_body(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+            "Invalid request body",
+            detail,
+        )
+    }
+
+    /// 401: no valid access token (answered with `WWW-Authenticate: Bearer`).
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            detail,
+        )
+    }
+
+    /// 403: signed in, but the role may not call this endpoint.
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            "Your role may not call this endpoint.",
+        )
+    }
+
+    /// 409: the request conflicts with the current state.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+    }
+
     /// 404: no such resource.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
@@ -87,6 +123,12 @@ impl Problem {
     pub fn for_status(status: StatusCode) -> Self {
         let (name, title, detail) = match status.as_u16() {
             400 => ("bad-request", "Bad request", "The request is malformed."),
+            401 => (
+                "unauthorized",
+                "Unauthorized",
+                "A valid bearer access token is required.",
+            ),
+            403 => ("forbidden", "Forbidden", "You may not call this endpoint."),
             404 => ("not-found", "Not found", "No such resource."),
             405 => (
                 "method-not-allowed",
@@ -103,6 +145,16 @@ impl Problem {
                 "unsupported-media-type",
                 "Unsupported media type",
                 "Unsupported content type.",
+            ),
+            422 => (
+                "invalid-body",
+                "Invalid request body",
+                "The request body is invalid.",
+            ),
+            429 => (
+                "rate-limited",
+                "Too many requests",
+                "Slow down and retry later.",
             ),
             503 => ("unavailable", "Service unavailable", "Try again later."),
             s if s >= 500 => (
@@ -137,6 +189,10 @@ impl IntoResponse for Problem {
         let mut res = (self.status, json).into_response();
         res.headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from_static("5"));
@@ -161,6 +217,38 @@ impl From<StoreError> for Problem {
             ),
             _ => {
                 tracing::error!(error = %e, "store failure");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+impl From<AuthError> for Problem {
+    /// Sign-in failures all look alike; internal failures are logged and hidden.
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::InvalidCredentials => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid-credentials",
+                "Invalid credentials",
+                "Invalid e-mail or password.",
+            ),
+            AuthError::InvalidToken => {
+                Problem::unauthorized("The access token is invalid, expired or revoked.")
+            }
+            AuthError::InvalidRefreshToken | AuthError::RefreshTokenReused => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid-refresh-token",
+                "Invalid refresh token",
+                "The refresh token is invalid, expired or revoked; sign in again.",
+            ),
+            AuthError::EmailTaken => {
+                Problem::conflict("This e-mail address is already registered.")
+            }
+            AuthError::Invalid(v) => Problem::invalid_body(v.to_string()),
+            AuthError::Store(e) => Problem::from(e),
+            AuthError::Hashing(_) | AuthError::Internal(_) => {
+                tracing::error!(error = %e, "authentication failure");
                 Problem::internal()
             }
         }

@@ -1,6 +1,7 @@
 //! Query parameters of `GET /api/v1/listings` and their translation to a [`SearchQuery`].
 
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::problem::Problem;
 use crate::domain::search::parse_limit;
@@ -13,22 +14,37 @@ pub const SORT_NEWEST: &str = "newest";
 
 /// Raw parameters. Unknown names are rejected (a typo must not silently widen a search);
 /// empty values count as absent.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// Words; each must begin a word of the title or description (max 8 words, 200 chars).
     q: Option<String>,
+    /// Listing type (`lease`, `producing_property`, `mineral_rights`, `royalty_interest`, `working_interest`, `equipment`, `service`).
     #[serde(rename = "type")]
+    #[param(rename = "type")]
     listing_type: Option<String>,
+    /// Status (`draft`, `active`, `under_contract`, `sold`, `withdrawn`).
     status: Option<String>,
+    /// Basin, exact and case-sensitive (e.g. `Permian`).
     basin: Option<String>,
+    /// Two-letter state code, any case.
     state: Option<String>,
+    /// Minimum asking price, integer cents (inclusive).
     min_price: Option<String>,
+    /// Maximum asking price, integer cents (inclusive).
     max_price: Option<String>,
+    /// Minimum net acres.
     min_net_acres: Option<String>,
+    /// Minimum net revenue interest, percent 0-100.
     min_nri: Option<String>,
+    /// Minimum production, BOE/d (6:1).
     min_boe_d: Option<String>,
+    /// Page size, 1-100 (default 20; larger values are capped).
     limit: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Sort order; only `newest`.
     sort: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::AppState;
 
@@ -13,7 +14,7 @@ pub const GIT_SHA: &str = match option_env!("OGF_GIT_SHA") {
 };
 
 /// The status document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Status {
     /// Crate version.
     pub version: &'static str,
@@ -25,7 +26,9 @@ pub struct Status {
     pub store: &'static str,
 }
 
-/// Handler.
+/// Version, git sha, uptime and store kind. Public (rate limited as anonymous API).
+#[utoipa::path(get, path = "/api/v1/status", tag = "ops",
+    responses((status = 200, description = "Build and runtime facts", body = Status)))]
 pub async fn get(State(state): State<AppState>) -> Json<Status> {
     Json(Status {
         version: env!("CARGO_PKG_VERSION"),

@@ -1,10 +1,12 @@
-//! Persistence of listings behind one small trait, with an embedded (SQLite) and a MongoDB
-//! backend. Both implement the reference semantics of [`crate::domain::search`]; the
+//! Persistence behind small traits ([`ListingStore`], [`UserStore`], [`AuditStore`]; together
+//! [`Store`]), with an embedded (SQLite) and a MongoDB backend. Both implement the reference semantics of [`crate::domain::search`]; the
 //! conformance tests in `tests/store_conformance.rs` run the same cases against both.
 
+pub mod audit;
 pub mod embedded;
 pub mod instrumented;
 pub mod mongo;
+pub mod users;
 
 use std::fmt;
 
@@ -12,9 +14,11 @@ use async_trait::async_trait;
 
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
+pub use audit::AuditStore;
 pub use embedded::EmbeddedStore;
 pub use instrumented::InstrumentedStore;
 pub use mongo::{MongoStore, redacted_uri};
+pub use users::{UserPage, UserStore};
 
 /// Which backend a store is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +48,8 @@ impl fmt::Display for StoreKind {
 /// A store failure, by category: what the caller may do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A listing with this id already exists (user error).
-    #[error("listing {0} already exists")]
+    /// A record with this key (listing id, e-mail address, ...) already exists (user error).
+    #[error("{0} already exists")]
     Conflict(String),
     /// The database cannot be reached right now (transient; retry later).
     #[error("store unavailable: {0}")]
@@ -91,6 +95,11 @@ pub trait ListingStore: Send + Sync + fmt::Debug {
     /// Checks that the database answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
 }
+
+/// Everything the API persists: listings, accounts and sessions, the audit log.
+pub trait Store: ListingStore + UserStore + AuditStore {}
+
+impl<T: ListingStore + UserStore + AuditStore> Store for T {}
 
 /// Turns a page fetched with `limit + 1` rows into a [`Page`]: the extra row only says that a
 /// next page exists.

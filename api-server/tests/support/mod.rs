@@ -8,7 +8,20 @@ use ogf_api::domain::{
 };
 use ogf_api::store::ListingStore;
 
+pub mod app;
+pub mod backends;
 pub mod http;
+
+/// App settings for tests: a random key and no rate limits.
+pub fn unlimited_settings() -> ogf_api::settings::Settings {
+    let mut s = ogf_api::settings::Settings::new(ogf_api::auth::JwtSecret::generate());
+    s.rate_limits = ogf_api::settings::RateLimits {
+        auth_per_minute: 0,
+        anonymous_per_day: 0,
+        user_per_minute: 0,
+    };
+    s
+}
 
 /// A fixed instant for deterministic data.
 pub fn t0() -> DateTime<Utc> {

@@ -5,10 +5,12 @@
 //! serialises writes; a few read-only connections serve reads concurrently (WAL lets readers
 //! run alongside the writer).
 
+mod audit;
 mod pool;
 mod query;
 mod row;
 pub mod schema;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -60,6 +60,47 @@ const MIGRATIONS: &[&str] = &[
         VALUES (new.seq, new.title, new.description);
     END;
     INSERT INTO listings_fts (listings_fts) VALUES ('rebuild');",
+    // 3: accounts, sessions (one row per refresh-token generation), failed sign-ins, audit log.
+    // E-mail addresses are stored normalised (lower-cased), so UNIQUE is case-insensitive.
+    "CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        locked INTEGER NOT NULL DEFAULT 0,
+        created_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX users_created ON users (created_at_ms, id);
+    CREATE INDEX users_role ON users (role);
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        family_id TEXT NOT NULL,
+        refresh_hash TEXT NOT NULL UNIQUE,
+        created_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL,
+        state TEXT NOT NULL
+    );
+    CREATE INDEX sessions_family ON sessions (family_id);
+    CREATE INDEX sessions_user ON sessions (user_id);
+    CREATE TABLE login_failures (
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX login_failures_user ON login_failures (user_id, at_ms);
+    CREATE TABLE audit_events (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        user_id TEXT,
+        actor_id TEXT,
+        ip TEXT,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX audit_newest ON audit_events (at_ms DESC, id DESC);
+    CREATE INDEX audit_kind_newest ON audit_events (kind, at_ms DESC, id DESC);
+    CREATE INDEX audit_user_newest ON audit_events (user_id, at_ms DESC, id DESC);",
 ];
 
 /// The schema version this binary writes.
@@ -134,6 +175,48 @@ mod tests {
             )
             .unwrap();
         assert_eq!(fts, 1);
+        let users: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN \
+                 ('users', 'sessions', 'login_failures', 'audit_events')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(users, 4);
+    }
+
+    #[test]
+    fn upgrades_a_version_2_database_keeping_listings() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (i, sql) in MIGRATIONS[..2].iter().enumerate() {
+            let tx = conn.transaction().unwrap();
+            apply(&tx, sql, i + 1).unwrap();
+            tx.commit().unwrap();
+        }
+        conn.execute(
+            "INSERT INTO listings (id, title, description, listing_type, status, basin, state,
+             county, lon, lat, asking_price_cents, sale_type, created_at_ms)
+             VALUES ('a', 't', '', 'lease', 'active', 'Bakken', 'ND', 'McKenzie',
+             -103.4, 47.7, 1, 'fixed', 1)",
+            [],
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), 3);
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM listings", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        conn.execute(
+            "INSERT INTO users VALUES ('u', 'a@b.co', 'h', 'buyer', 0, 1)",
+            [],
+        )
+        .unwrap();
+        let dup = conn.execute(
+            "INSERT INTO users VALUES ('v', 'a@b.co', 'h', 'buyer', 0, 1)",
+            [],
+        );
+        assert!(dup.is_err(), "e-mail is unique");
     }
 
     #[test]

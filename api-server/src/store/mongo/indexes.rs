@@ -1,51 +1,120 @@
-//! Indexes of the `listings` collection, created idempotently at start-up.
+//! Indexes of every collection, created idempotently at start-up.
 
 use mongodb::bson::{Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, IndexModel};
 
-use super::doc::ListingDoc;
 use crate::store::StoreError;
 
-/// Every index, by name: the newest-first order alone and behind each equality filter, and
+/// One index: name, keys, and whether it is unique.
+#[derive(Debug, Clone)]
+pub struct IndexSpec {
+    /// Index name (stable: creating it again is a no-op).
+    pub name: &'static str,
+    /// Key document.
+    pub keys: Document,
+    /// Unique index.
+    pub unique: bool,
+}
+
+fn index(name: &'static str, keys: Document) -> IndexSpec {
+    IndexSpec {
+        name,
+        keys,
+        unique: false,
+    }
+}
+
+fn unique(name: &'static str, keys: Document) -> IndexSpec {
+    IndexSpec {
+        name,
+        keys,
+        unique: true,
+    }
+}
+
+/// Indexes of `listings`: the newest-first order alone and behind each equality filter, and
 /// the price range.
-pub fn listing_indexes() -> Vec<(&'static str, Document)> {
+pub fn listing_indexes() -> Vec<IndexSpec> {
     vec![
-        ("listings_newest", doc! { "created_at": -1, "_id": -1 }),
-        (
+        index("listings_newest", doc! { "created_at": -1, "_id": -1 }),
+        index(
             "listings_type_newest",
             doc! { "type": 1, "created_at": -1, "_id": -1 },
         ),
-        (
+        index(
             "listings_status_newest",
             doc! { "status": 1, "created_at": -1, "_id": -1 },
         ),
-        (
+        index(
             "listings_basin_newest",
             doc! { "basin": 1, "created_at": -1, "_id": -1 },
         ),
-        (
+        index(
             "listings_state_newest",
             doc! { "state": 1, "created_at": -1, "_id": -1 },
         ),
-        ("listings_price", doc! { "asking_price_cents": 1 }),
+        index("listings_price", doc! { "asking_price_cents": 1 }),
     ]
 }
 
-/// Creates the indexes; creating an index that exists with the same keys and name is a no-op.
+/// Indexes of `users`: unique (normalised, lower-cased) e-mail, the listing order, roles.
+pub fn user_indexes() -> Vec<IndexSpec> {
+    vec![
+        unique("users_email", doc! { "email": 1 }),
+        index("users_created", doc! { "created_at": 1, "_id": 1 }),
+        index("users_role", doc! { "role": 1 }),
+    ]
+}
+
+/// Indexes of `sessions`: unique refresh-token hash, family and user (revocation).
+pub fn session_indexes() -> Vec<IndexSpec> {
+    vec![
+        unique("sessions_refresh_hash", doc! { "refresh_hash": 1 }),
+        index("sessions_family", doc! { "family_id": 1 }),
+        index("sessions_user", doc! { "user_id": 1 }),
+    ]
+}
+
+/// Indexes of `login_failures`: by user and time (lockout window).
+pub fn failure_indexes() -> Vec<IndexSpec> {
+    vec![index("login_failures_user", doc! { "user_id": 1, "at": 1 })]
+}
+
+/// Indexes of `audit`: newest first alone and behind the type and user filters.
+pub fn audit_indexes() -> Vec<IndexSpec> {
+    vec![
+        index("audit_newest", doc! { "at": -1, "_id": -1 }),
+        index("audit_kind_newest", doc! { "kind": 1, "at": -1, "_id": -1 }),
+        index(
+            "audit_user_newest",
+            doc! { "user_id": 1, "at": -1, "_id": -1 },
+        ),
+    ]
+}
+
+/// Creates `specs` on `coll`; creating an index that exists with the same keys, options and
+/// name is a no-op.
 ///
 /// One `createIndexes` command per index: FerretDB v1.24 drops the connection (a server-side
 /// panic) when a single command lists several indexes that all exist already, i.e. on every
 /// restart.
-pub async fn ensure(coll: &Collection<ListingDoc>) -> Result<(), StoreError> {
-    for (name, keys) in listing_indexes() {
+pub async fn ensure<T: Send + Sync>(
+    coll: &Collection<T>,
+    specs: Vec<IndexSpec>,
+) -> Result<(), StoreError> {
+    for spec in specs {
+        let options = IndexOptions::builder()
+            .name(spec.name.to_owned())
+            .unique(spec.unique.then_some(true))
+            .build();
         let model = IndexModel::builder()
-            .keys(keys)
-            .options(IndexOptions::builder().name(name.to_owned()).build())
+            .keys(spec.keys)
+            .options(options)
             .build();
         coll.create_index(model)
             .await
-            .map_err(|e| super::error::map(e, &format!("creating index {name}")))?;
+            .map_err(|e| super::error::map(e, &format!("creating index {}", spec.name)))?;
     }
     Ok(())
 }

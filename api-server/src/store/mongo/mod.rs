@@ -1,11 +1,14 @@
 //! MongoDB store (official driver). Tested against FerretDB v1 (SQLite backend); see
 //! [`filter`] for how `q` is matched and `api-server/README.md` for FerretDB differences.
 
+mod audit;
 mod doc;
 mod error;
 mod filter;
 pub mod indexes;
 mod uri;
+mod user_docs;
+mod users;
 
 use std::time::Duration;
 
@@ -17,11 +20,20 @@ use mongodb::{Client, Collection, Database};
 
 use self::doc::ListingDoc;
 pub use self::uri::redacted_uri;
+use self::user_docs::{AuditDoc, FailureDoc, SessionDoc, UserDoc};
 use super::{ListingStore, StoreError, StoreKind, into_page};
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
 /// Name of the listings collection.
 pub const LISTINGS: &str = "listings";
+/// Name of the accounts collection.
+pub const USERS: &str = "users";
+/// Name of the sessions collection (one document per refresh-token generation).
+pub const SESSIONS: &str = "sessions";
+/// Name of the failed sign-ins collection.
+pub const LOGIN_FAILURES: &str = "login_failures";
+/// Name of the audit log collection.
+pub const AUDIT: &str = "audit";
 /// How long a readiness ping may take.
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -30,6 +42,10 @@ const PING_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct MongoStore {
     db: Database,
     listings: Collection<ListingDoc>,
+    users: Collection<UserDoc>,
+    sessions: Collection<SessionDoc>,
+    failures: Collection<FailureDoc>,
+    audit: Collection<AuditDoc>,
 }
 
 impl MongoStore {
@@ -50,9 +66,20 @@ impl MongoStore {
         let client = Client::with_options(options)
             .map_err(|e| StoreError::Unavailable(format!("MongoDB client: {}", e.kind)))?;
         let db = client.database(database);
-        let listings = db.collection::<ListingDoc>(LISTINGS);
-        indexes::ensure(&listings).await?;
-        Ok(Self { db, listings })
+        let store = Self {
+            listings: db.collection(LISTINGS),
+            users: db.collection(USERS),
+            sessions: db.collection(SESSIONS),
+            failures: db.collection(LOGIN_FAILURES),
+            audit: db.collection(AUDIT),
+            db,
+        };
+        indexes::ensure(&store.listings, indexes::listing_indexes()).await?;
+        indexes::ensure(&store.users, indexes::user_indexes()).await?;
+        indexes::ensure(&store.sessions, indexes::session_indexes()).await?;
+        indexes::ensure(&store.failures, indexes::failure_indexes()).await?;
+        indexes::ensure(&store.audit, indexes::audit_indexes()).await?;
+        Ok(store)
     }
 
     /// Drops the whole database (tests and tooling only).
@@ -70,7 +97,13 @@ impl MongoStore {
 
     /// Names of the indexes on the listings collection.
     pub async fn index_names(&self) -> Result<Vec<String>, StoreError> {
-        self.listings
+        self.collection_index_names(LISTINGS).await
+    }
+
+    /// Names of the indexes on collection `name`.
+    pub async fn collection_index_names(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        self.db
+            .collection::<mongodb::bson::Document>(name)
             .list_index_names()
             .await
             .map_err(|e| error::map(e, "listing indexes"))

@@ -1,10 +1,14 @@
 //! The conformance cases, run by `tests/store_conformance.rs` against every backend.
 
+mod audit;
 mod basics;
 mod search;
+mod users;
 
+pub use audit::*;
 pub use basics::*;
 pub use search::*;
+pub use users::*;
 
 use ogf_api::domain::{Listing, ListingFilter};
 use ogf_api::store::ListingStore;

@@ -1,0 +1,139 @@
+//! Rate limiting of `/api/`: the authentication endpoints per client IP, the rest per
+//! authenticated user or, for anonymous clients, per IP. Answers carry `RateLimit-Limit`,
+//! `RateLimit-Remaining` and `RateLimit-Reset`; a rejection is a `429` problem with
+//! `Retry-After`.
+
+pub mod limiter;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::TimeDelta;
+use prometheus::IntCounterVec;
+
+use self::limiter::{Decision, KeyedLimiter, Quota};
+use super::AppState;
+use super::client_ip::{ClientIp, resolve};
+use super::problem::Problem;
+use crate::settings::RateLimits;
+
+/// `RateLimit-Limit`.
+pub const LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+/// `RateLimit-Remaining`.
+pub const REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+/// `RateLimit-Reset` (seconds).
+pub const RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+
+/// Path prefix of the authentication endpoints.
+const AUTH_PREFIX: &str = "/api/v1/auth/";
+/// Path prefix of everything that is limited.
+const API_PREFIX: &str = "/api/";
+
+/// The three limiters (absent when disabled) and the rejection counter.
+#[derive(Debug)]
+pub struct RateLimiters {
+    auth: Option<KeyedLimiter>,
+    anonymous: Option<KeyedLimiter>,
+    user: Option<KeyedLimiter>,
+    rejections: IntCounterVec,
+}
+
+impl RateLimiters {
+    /// Limiters for `limits`; `rejections` is `ogf_rate_limit_rejections_total{scope}`.
+    pub fn new(limits: RateLimits, rejections: IntCounterVec) -> Self {
+        let make = |limit: u32, window: TimeDelta| {
+            (limit > 0).then(|| KeyedLimiter::new(Quota { limit, window }))
+        };
+        Self {
+            auth: make(limits.auth_per_minute, TimeDelta::minutes(1)),
+            anonymous: make(limits.anonymous_per_day, TimeDelta::days(1)),
+            user: make(limits.user_per_minute, TimeDelta::minutes(1)),
+            rejections,
+        }
+    }
+}
+
+/// Which limit applies to a request, and its key.
+fn scope(state: &AppState, req: &Request) -> Option<(&'static str, String)> {
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| req.uri().path(), MatchedPath::as_str);
+    if !path.starts_with(API_PREFIX) {
+        return None;
+    }
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let ip = ClientIp(resolve(peer, req.headers(), state.trusted_proxies()));
+    let ip_key =
+        ip.0.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    if path.starts_with(AUTH_PREFIX) {
+        return Some(("auth", ip_key));
+    }
+    match bearer_subject(state, req.headers()) {
+        Some(user) => Some(("user", user)),
+        None => Some(("anonymous", ip_key)),
+    }
+}
+
+/// The user id of a valid bearer token (signature and expiry only; the session is checked by
+/// the handler's extractor).
+fn bearer_subject(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let token = headers
+        .get(AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")?;
+    let auth = state.auth();
+    auth.keys()
+        .verify(token, auth.clock().now())
+        .ok()
+        .map(|c| c.sub)
+}
+
+/// Middleware enforcing the limits.
+pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some((scope, key)) = scope(&state, &req) else {
+        return next.run(req).await;
+    };
+    let limiters = state.rate_limiters();
+    let limiter = match scope {
+        "auth" => limiters.auth.as_ref(),
+        "user" => limiters.user.as_ref(),
+        _ => limiters.anonymous.as_ref(),
+    };
+    let Some(limiter) = limiter else {
+        return next.run(req).await;
+    };
+    let decision = limiter.check(&key, state.auth().clock().now());
+    if !decision.allowed {
+        limiters.rejections.with_label_values(&[scope]).inc();
+        let mut res = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many requests",
+            format!(
+                "Rate limit exceeded ({} requests per window); retry after {} seconds.",
+                decision.limit, decision.reset_secs
+            ),
+        )
+        .into_response();
+        set_headers(res.headers_mut(), decision);
+        res.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(decision.reset_secs));
+        return res;
+    }
+    let mut res = next.run(req).await;
+    set_headers(res.headers_mut(), decision);
+    res
+}
+
+fn set_headers(headers: &mut HeaderMap, d: Decision) {
+    headers.insert(LIMIT, HeaderValue::from(d.limit));
+    headers.insert(REMAINING, HeaderValue::from(d.remaining));
+    headers.insert(RESET, HeaderValue::from(d.reset_secs));
+}

@@ -1,0 +1,58 @@
+//! Every route of the app, in one table: [`super::app`] mounts exactly this table, and the
+//! OpenAPI completeness test walks it.
+
+use axum::Router;
+use axum::http::Method;
+use axum::routing::{MethodRouter, delete, get, patch, post};
+
+use super::{AppState, admin, audit, auth, health, listings, metrics, openapi, status, users};
+
+/// `(method, path template, handler)` of every route.
+fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/healthz", get(health::live)),
+        (Method::GET, "/readyz", get(health::ready)),
+        (Method::GET, "/metrics", get(metrics::export)),
+        (Method::GET, "/openapi.json", get(openapi::document)),
+        (Method::GET, "/api/v1/status", get(status::get)),
+        (Method::GET, "/api/v1/listings", get(listings::search)),
+        (Method::GET, "/api/v1/listings/{id}", get(listings::get)),
+        (Method::POST, "/api/v1/auth/register", post(auth::register)),
+        (Method::POST, "/api/v1/auth/login", post(auth::login)),
+        (Method::POST, "/api/v1/auth/refresh", post(auth::refresh)),
+        (Method::POST, "/api/v1/auth/logout", post(auth::logout)),
+        (Method::GET, "/api/v1/users/me", get(users::get_me)),
+        (Method::PATCH, "/api/v1/users/me", patch(users::update_me)),
+        (Method::GET, "/api/v1/admin/users", get(admin::list_users)),
+        (
+            Method::PATCH,
+            "/api/v1/admin/users/{id}",
+            patch(admin::update_user),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/admin/users/{id}",
+            delete(admin::delete_user),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/admin/users/{id}/sessions",
+            delete(admin::revoke_sessions),
+        ),
+        (Method::GET, "/api/v1/admin/audit", get(audit::list)),
+    ]
+}
+
+/// `(method, path template)` of every mounted route.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    table().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
+/// A router with every route of the table.
+pub fn router() -> Router<AppState> {
+    table()
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, handler)| {
+            r.route(path, handler)
+        })
+}

@@ -1,0 +1,75 @@
+//! Run-time settings of the HTTP app (built from the command line and `OGF_*` variables by
+//! `main`, or directly by tests).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use chrono::TimeDelta;
+use ipnet::IpNet;
+
+use crate::auth::{AuthPolicy, JwtSecret};
+use crate::clock::{Clock, SystemClock};
+
+/// Request rate limits; 0 disables a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Requests per minute per client IP on the authentication endpoints.
+    pub auth_per_minute: u32,
+    /// Requests per day per anonymous client IP on the rest of `/api/`.
+    pub anonymous_per_day: u32,
+    /// Requests per minute per authenticated user on the rest of `/api/`.
+    pub user_per_minute: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            auth_per_minute: 5,
+            anonymous_per_day: 200,
+            user_per_minute: 600,
+        }
+    }
+}
+
+/// Settings of the HTTP app.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// HS256 key of the access tokens.
+    pub jwt_secret: JwtSecret,
+    /// Lifetime of access tokens.
+    pub access_ttl: TimeDelta,
+    /// Refresh-token lifetime and lockout rules.
+    pub auth: AuthPolicy,
+    /// Rate limits.
+    pub rate_limits: RateLimits,
+    /// Largest accepted request body, bytes.
+    pub body_limit_bytes: usize,
+    /// Longest time a request may take before a `408` problem.
+    pub request_timeout: Duration,
+    /// Origins allowed by CORS (none: no cross-origin access).
+    pub cors_origins: Vec<HeaderValue>,
+    /// Proxies whose `X-Forwarded-For` is believed (none: the socket address is the client).
+    pub trusted_proxies: Vec<IpNet>,
+    /// Source of time (tests move it by hand).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Settings {
+    /// The defaults, with this key: 15-minute access tokens, 7-day refresh tokens, lockout
+    /// after 5 failures in 15 minutes, 5/min auth, 200/day anonymous, 600/min per user,
+    /// 1 MiB bodies, 30 s timeout, no CORS origins, no trusted proxies, the system clock.
+    pub fn new(jwt_secret: JwtSecret) -> Self {
+        Self {
+            jwt_secret,
+            access_ttl: TimeDelta::minutes(15),
+            auth: AuthPolicy::default(),
+            rate_limits: RateLimits::default(),
+            body_limit_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Authentication and authorization end to end over HTTP (`oneshot`), on both stores.
+// clippy.toml's allow-unwrap-in-tests covers #[test] fns only, not this crate's helpers.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+#[path = "http_auth/admin.rs"]
+mod admin;
+#[path = "http_auth/flows.rs"]
+mod flows;
+
+use support::app::TestApp;
+
+macro_rules! on_both_stores {
+    ($($module:ident :: $case:ident),+ $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let (store, _dir) = crate::support::backends::embedded().await;
+                    crate::$module::$case(crate::TestApp::new(store, |_| {}).await).await;
+                }
+            )+
+        }
+        mod mongodb {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    crate::support::backends::run_on_mongodb(|store| async move {
+                        let app = crate::TestApp::new(std::sync::Arc::new(store), |_| {}).await;
+                        crate::$module::$case(app).await;
+                    })
+                    .await;
+                }
+            )+
+        }
+    };
+}
+
+on_both_stores!(
+    flows::register_login_and_own_account,
+    flows::refresh_rotates_and_reuse_revokes_the_family,
+    flows::logout_takes_effect_on_the_next_request,
+    flows::lockout_answers_like_a_wrong_password,
+    flows::missing_invalid_and_expired_tokens_are_401,
+    flows::injection_attempts_are_rejected_or_literal,
+    admin::roles_401_vs_403,
+    admin::admin_revoke_takes_effect_on_the_next_request,
+    admin::admin_manages_users,
+    admin::audit_log_is_filtered_and_paginated,
+);
