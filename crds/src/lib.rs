@@ -1,14 +1,16 @@
 //! Custom resource types of the Oil & Gas Finder operator: API group `ogf.dev`, version `v1alpha1`.
 //!
-//! One module per kind ([`marketplace`]), shared status vocabulary in [`condition`], and
+//! One module per kind ([`marketplace`], [`rollout`]), shared status vocabulary in [`condition`], and
 //! [`generate`] for the CRD manifests written by the `crdgen` binary.
 
 pub mod condition;
 pub mod generate;
 pub mod marketplace;
+pub mod rollout;
 
 pub use condition::{Condition, ConditionStatus, ConditionType};
 pub use marketplace::{Color, Marketplace, MarketplaceSpec, MarketplaceStatus};
+pub use rollout::{Phase, Rollout, RolloutSpec, RolloutStatus};
 
 /// The API group of every kind in this crate.
 pub const GROUP: &str = "ogf.dev";

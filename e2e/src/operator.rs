@@ -16,7 +16,10 @@ use tokio::task::JoinHandle;
 use crate::wait::{json_condition, wait_for};
 
 /// The generated CRD manifests, as committed.
-pub const CRD_YAML: &[&str] = &[include_str!("../../crds/yaml/marketplace.yaml")];
+pub const CRD_YAML: &[&str] = &[
+    include_str!("../../crds/yaml/marketplace.yaml"),
+    include_str!("../../crds/yaml/rollout.yaml"),
+];
 
 /// Applies the committed CRDs (server-side) and waits until each is Established.
 pub async fn install_crds(client: &Client) {

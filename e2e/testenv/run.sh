@@ -219,8 +219,8 @@ metadata:
   annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}
   labels: {type: kwok, kubernetes.io/hostname: kwok-node-$i, kubernetes.io/os: linux, kubernetes.io/arch: amd64, topology.kubernetes.io/zone: zone-$i}
 status:
-  allocatable: {cpu: "32", memory: 256Gi, pods: "250"}
-  capacity: {cpu: "32", memory: 256Gi, pods: "250"}
+  allocatable: {cpu: "128", memory: 1Ti, pods: "1100"}
+  capacity: {cpu: "128", memory: 1Ti, pods: "1100"}
 EOF
   done
   k wait --for=condition=Ready node --all --timeout=60s >/dev/null
@@ -258,7 +258,7 @@ cmd_up() {
   fi
   cmd_down >/dev/null 2>&1 || true
   local t0=$SECONDS
-  local needed="etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok ferretdb minio"
+  local needed="etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok ferretdb minio helm"
   [ "${OGF_TESTENV_SERVICES_ONLY:-}" = 1 ] && needed="ferretdb minio"
   cmd_build $(for b in $needed; do case $b in kube-*|kubectl) echo kubernetes ;; *) echo "$b" ;; esac; done | sort -u)
   for b in $needed; do

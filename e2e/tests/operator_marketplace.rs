@@ -282,7 +282,8 @@ async fn marketplace_lifecycle_create_ready_update_drift_noop_and_gc() {
         "no-op reconcile changed objects"
     );
 
-    // An image and config change rolls the pods (new image, new config hash).
+    // An image and config change is rolled out blue-green by an implicit Rollout: green
+    // comes up with the new image and config hash, takes the traffic, blue scales to zero.
     let old_hash = config_hash(&blue);
     marketplaces
         .patch(
@@ -298,9 +299,22 @@ async fn marketplace_lifecycle_create_ready_update_drift_noop_and_gc() {
             && d["spec"]["template"]["metadata"]["annotations"]["ogf.dev/config-hash"]
                 != old_hash.as_str()
     });
-    wait_for(deployments.clone(), "ogf-blue", WAIT, rolled)
+    wait_for(deployments.clone(), "ogf-green", WAIT, rolled)
         .await
-        .expect("pods rolled");
+        .expect("new color rolled out");
+    let switched = json_condition::<Service>(|s| s["spec"]["selector"]["ogf.dev/color"] == "green");
+    wait_for(services.clone(), "ogf", WAIT, switched)
+        .await
+        .expect("traffic switched to green");
+    let scaled_down = json_condition::<Deployment>(|d| d["spec"]["replicas"] == 0);
+    wait_for(
+        deployments.clone(),
+        "ogf-blue",
+        Duration::from_secs(120),
+        scaled_down,
+    )
+    .await
+    .expect("old color scaled down after the implicit Rollout's delay");
     let config = Api::<ConfigMap>::namespaced(client.clone(), n)
         .get("ogf-config")
         .await
@@ -319,20 +333,21 @@ async fn marketplace_lifecycle_create_ready_update_drift_noop_and_gc() {
         .delete("ogf", &DeleteParams::default())
         .await
         .expect("delete service");
-    let recreated = json_condition::<Service>(|s| s["spec"]["selector"]["ogf.dev/color"] == "blue");
+    let recreated =
+        json_condition::<Service>(|s| s["spec"]["selector"]["ogf.dev/color"] == "green");
     wait_for(services.clone(), "ogf", WAIT, recreated)
         .await
         .expect("service repaired");
     deployments
         .patch(
-            "ogf-blue",
+            "ogf-green",
             &PatchParams::default(),
             &Patch::Merge(json!({"spec": {"replicas": 5}})),
         )
         .await
         .expect("scale by hand");
     let repaired = json_condition::<Deployment>(|d| d["spec"]["replicas"] == 2);
-    wait_for(deployments.clone(), "ogf-blue", WAIT, repaired)
+    wait_for(deployments.clone(), "ogf-green", WAIT, repaired)
         .await
         .expect("replicas repaired");
 
@@ -628,7 +643,7 @@ async fn paused_marketplace_changes_nothing_and_says_so() {
     let updated = json_condition::<Deployment>(|d| {
         d["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/ogf-dev/ogf-api:2.0.0"
     });
-    wait_for(deployments, "ogf-blue", WAIT, updated)
+    wait_for(deployments, "ogf-green", WAIT, updated)
         .await
-        .expect("change applied after unpausing");
+        .expect("change rolled out to the other color after unpausing");
 }

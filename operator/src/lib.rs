@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod build;
+pub mod client;
 pub mod controller;
 pub mod error;
 pub mod http;

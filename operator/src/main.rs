@@ -140,13 +140,15 @@ fn read(file: &PathBuf) -> anyhow::Result<String> {
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
-    let client = kube::Client::try_default()
+    let metrics = Metrics::new()?;
+    let config = kube::Config::infer()
         .await
+        .context("loading the Kubernetes client configuration")?;
+    let client = ogf_operator::client::counted(config, metrics.clone())
         .context("connecting to the Kubernetes API server")?;
     let identity = args
         .identity
         .unwrap_or_else(|| format!("ogf-operator-{}", std::process::id()));
-    let metrics = Metrics::new()?;
     let context = Arc::new(Context::new(client.clone(), metrics.clone(), &identity).await);
     let ready = Arc::new(AtomicBool::new(false));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);

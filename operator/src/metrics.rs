@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
 
 /// Reconcile and leadership metrics, labelled by kind (never by object).
 #[derive(Clone, Debug)]
@@ -12,7 +12,11 @@ pub struct Metrics {
     errors: IntCounterVec,
     duration: HistogramVec,
     writes: IntCounterVec,
+    api_requests: IntCounterVec,
     leader: IntGauge,
+    rollouts: IntCounterVec,
+    rollout_duration: HistogramVec,
+    rollout_switch: Histogram,
 }
 
 impl Metrics {
@@ -47,14 +51,49 @@ impl Metrics {
             ),
             &["kind", "outcome"],
         )?;
+        let api_requests = IntCounterVec::new(
+            Opts::new(
+                "ogf_operator_api_requests_total",
+                "Requests sent to the Kubernetes API server, by HTTP method (watches count once).",
+            ),
+            &["method"],
+        )?;
         let leader = IntGauge::new(
             "ogf_operator_leader",
             "1 while this replica holds the leader lease, else 0.",
         )?;
+        let rollouts = IntCounterVec::new(
+            Opts::new(
+                "ogf_rollout_total",
+                "Finished Rollouts, by outcome (Succeeded, Aborted, RolledBack, Failed).",
+            ),
+            &["outcome"],
+        )?;
+        let rollout_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "ogf_rollout_duration_seconds",
+                "Time from the start of deploying to the end of a Rollout, by outcome.",
+            )
+            .buckets(vec![
+                5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
+            ]),
+            &["outcome"],
+        )?;
+        let rollout_switch = Histogram::with_opts(
+            HistogramOpts::new(
+                "ogf_rollout_switch_seconds",
+                "Time from \"preview Available and checks passed\" (or the promotion) to the active color switched.",
+            )
+            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+        )?;
+        registry.register(Box::new(rollouts.clone()))?;
+        registry.register(Box::new(rollout_duration.clone()))?;
+        registry.register(Box::new(rollout_switch.clone()))?;
         registry.register(Box::new(reconciles.clone()))?;
         registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(duration.clone()))?;
         registry.register(Box::new(writes.clone()))?;
+        registry.register(Box::new(api_requests.clone()))?;
         registry.register(Box::new(leader.clone()))?;
         Ok(Self {
             registry,
@@ -62,7 +101,11 @@ impl Metrics {
             errors,
             duration,
             writes,
+            api_requests,
             leader,
+            rollouts,
+            rollout_duration,
+            rollout_switch,
         })
     }
 
@@ -104,9 +147,34 @@ impl Metrics {
             .sum()
     }
 
+    /// Records one request to the API server.
+    pub fn api_request(&self, method: &str) {
+        self.api_requests.with_label_values(&[method]).inc();
+    }
+
     /// Reconciles of `kind` run so far, for tests and benchmarks.
     pub fn reconcile_count(&self, kind: &str) -> u64 {
         self.reconciles.with_label_values(&[kind]).get()
+    }
+
+    /// Records a finished Rollout and, when known, how long it took.
+    pub fn rollout_finished(&self, outcome: &str, took: Option<Duration>) {
+        self.rollouts.with_label_values(&[outcome]).inc();
+        if let Some(took) = took {
+            self.rollout_duration
+                .with_label_values(&[outcome])
+                .observe(took.as_secs_f64());
+        }
+    }
+
+    /// Records the time from "allowed to switch" to "active color switched".
+    pub fn rollout_switched(&self, took: Duration) {
+        self.rollout_switch.observe(took.as_secs_f64());
+    }
+
+    /// Finished Rollouts with `outcome` so far, for tests.
+    pub fn rollout_count(&self, outcome: &str) -> u64 {
+        self.rollouts.with_label_values(&[outcome]).get()
     }
 
     /// Sets whether this replica leads.

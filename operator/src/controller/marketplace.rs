@@ -4,6 +4,10 @@
 //! so an edited or deleted Service or Deployment is repaired on its watch event;
 //! Secrets are watched too, so a Marketplace waiting for a missing Secret
 //! recovers as soon as the Secret appears.
+//!
+//! Images move blue-green: the active Deployment runs `status.image` (the image actually
+//! promoted) once set, a `spec.image` change creates an implicit Rollout, and while a
+//! Rollout holds the Marketplace both colored Deployments are left to it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,14 +29,14 @@ use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::{Controller, watcher};
 use kube::{Api, Resource, ResourceExt};
 use ogf_crds::marketplace::{DatabaseKind, SecretKeyRef};
-use ogf_crds::{Color, Marketplace, MarketplaceStatus};
+use ogf_crds::{Color, Marketplace, MarketplaceStatus, Rollout};
 use rand::RngCore;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::error::{ReconcileError, category_label};
-use super::{Context, RESYNC, stopped};
+use super::{Context, RESYNC, rollout, stopped};
 use crate::apply::{self, Outcome};
 use crate::build::{self, Options, owner::Owner};
 use crate::error::{BuildError, ErrorCategory};
@@ -75,6 +79,14 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             api::<Secret>(&client, ns),
             watcher::Config::default(),
             move |secret| referencing(&marketplaces, &secret),
+        )
+        .watches(
+            api::<Rollout>(&client, ns),
+            watcher::Config::default(),
+            |rollout| {
+                let namespace = rollout.namespace().unwrap_or_default();
+                Some(ObjectRef::new(&rollout.spec.marketplace_ref.name).within(&namespace))
+            },
         )
         .graceful_shutdown_on(stopped(stop))
         .run(reconcile, error_policy, context)
@@ -203,16 +215,29 @@ async fn reconcile_inner(
     }
     let jwt_secret_value = generated_jwt_value(context, marketplace, &owner).await?;
 
-    // Build (pure), then apply what differs.
+    // A Rollout in progress owns both colored Deployments; otherwise an image change starts one.
+    let rolling = rollout::in_progress_for(client, marketplace).await?;
+    if !rolling {
+        rollout::ensure_implicit(client, marketplace).await?;
+    }
+
+    // Build (pure) with the image actually promoted, then apply what differs.
     let options = Options {
         active_color,
         jwt_secret_value,
         service_monitor_api: context.service_monitor_api,
     };
-    let desired = build::desired(marketplace, &options)?;
-    let manifests = desired
+    let mut promoted = marketplace.clone();
+    if let Some(image) = marketplace.status.as_ref().and_then(|s| s.image.clone()) {
+        promoted.spec.image = image;
+    }
+    let desired = build::desired(&promoted, &options)?;
+    let manifests: Vec<Value> = desired
         .manifests()
-        .map_err(|e| ReconcileError::Serialize("desired objects", e))?;
+        .map_err(|e| ReconcileError::Serialize("desired objects", e))?
+        .into_iter()
+        .filter(|m| !(rolling && m["kind"] == "Deployment"))
+        .collect();
     let mut changes = Vec::new();
     for manifest in &manifests {
         let outcome = apply::apply(client, namespace, manifest).await?;
@@ -452,15 +477,21 @@ async fn write_status(
     if marketplace.status.as_ref() == Some(&new) {
         return Ok(false);
     }
+    // Guarded by the resourceVersion: a Rollout may have just switched the active color; on a
+    // conflict the newer Marketplace is reconciled on its own watch event.
     let api: Api<Marketplace> = Api::namespaced(context.client.clone(), &owner.namespace);
-    api.patch_status(
-        &owner.name,
-        &PatchParams::default(),
-        &Patch::Merge(json!({"status": new})),
-    )
-    .await
-    .map_err(|e| ReconcileError::Kube("writing the status", e))?;
-    Ok(true)
+    let patch = json!({
+        "metadata": {"resourceVersion": marketplace.resource_version()},
+        "status": new,
+    });
+    match api
+        .patch_status(&owner.name, &PatchParams::default(), &Patch::Merge(patch))
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(status)) if status.code == 409 => Ok(false),
+        Err(e) => Err(ReconcileError::Kube("writing the status", e)),
+    }
 }
 
 async fn publish(

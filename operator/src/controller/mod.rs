@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod marketplace;
+pub mod rollout;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -96,9 +97,19 @@ pub async fn run(context: std::sync::Arc<Context>, scope: &Scope, stop: watch::R
             None,
             stop.clone(),
         )));
+        tasks.push(tokio::spawn(rollout::run(
+            context.clone(),
+            None,
+            stop.clone(),
+        )));
     } else {
         for namespace in &scope.namespaces {
             tasks.push(tokio::spawn(marketplace::run(
+                context.clone(),
+                Some(namespace.clone()),
+                stop.clone(),
+            )));
+            tasks.push(tokio::spawn(rollout::run(
                 context.clone(),
                 Some(namespace.clone()),
                 stop.clone(),

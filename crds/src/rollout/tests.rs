@@ -1,0 +1,47 @@
+use serde_json::json;
+
+use super::*;
+
+#[test]
+fn minimal_spec_gets_defaults() {
+    let spec: RolloutSpec = serde_json::from_value(json!({
+        "marketplaceRef": {"name": "shop"}, "image": "ghcr.io/ogf-dev/ogf-api:1.1.0"
+    }))
+    .unwrap();
+    let bg = &spec.strategy.blue_green;
+    assert!(bg.auto_promote);
+    assert_eq!(bg.auto_promote_after_seconds, 0);
+    assert_eq!(bg.scale_down_delay_seconds, 30);
+    assert_eq!(bg.abort_scale_down_delay_seconds, 30);
+    assert_eq!(bg.preview_replicas, None);
+    assert_eq!(spec.progress_deadline_seconds, 600);
+    assert!(!spec.promote && !spec.abort);
+}
+
+#[test]
+fn check_timing_defaults_and_flattening() {
+    let check: Check = serde_json::from_value(json!({
+        "name": "ready", "http": {"url": "http://x/readyz", "failureThreshold": 1}
+    }))
+    .unwrap();
+    let timing = check.timing();
+    assert_eq!(timing.failure_threshold, 1);
+    assert_eq!(timing.interval_seconds, 5);
+    assert_eq!(timing.success_threshold, 1);
+    assert_eq!(check.http.as_ref().unwrap().expected_status, 200);
+    let value = serde_json::to_value(&check).unwrap();
+    assert_eq!(value["http"]["intervalSeconds"], 5);
+}
+
+#[test]
+fn status_serializes_phases_as_words() {
+    let status = RolloutStatus {
+        phase: Phase::AwaitingPromotion,
+        ..RolloutStatus::default()
+    };
+    assert_eq!(
+        serde_json::to_value(&status).unwrap()["phase"],
+        "AwaitingPromotion"
+    );
+    assert!(Phase::RolledBack.is_terminal() && !Phase::Promoting.is_terminal());
+}

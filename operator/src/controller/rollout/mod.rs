@@ -1,0 +1,239 @@
+//! The Rollout reconciler: a blue-green move of a Marketplace to a new image.
+//!
+//! Each reconcile observes (the Marketplace, both colors, the active Service, sibling
+//! Rollouts), asks the pure [`phase::decide`] for the one next thing, and does it. A phase
+//! change is written to status before the phase's work starts, so a restarted operator
+//! resumes where it stopped. Rollouts, Marketplaces and Deployments are watched; requeues
+//! only serve check intervals and delays.
+
+mod act;
+mod checks;
+mod condition;
+mod implicit;
+mod observe;
+mod phase;
+mod probe;
+mod record;
+mod transition;
+mod work;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Service;
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::{Controller, watcher};
+use kube::{Api, Resource, ResourceExt};
+use ogf_crds::rollout::Phase;
+use ogf_crds::{Marketplace, Rollout};
+use tokio::sync::watch;
+
+use super::error::{ReconcileError, category_label};
+use super::{Context, stopped};
+use crate::build::labels;
+use phase::Decision;
+
+pub use implicit::{ensure_implicit, in_progress_for};
+pub use phase::in_progress;
+
+const KIND: &str = "Rollout";
+const MANAGED: &str = "app.kubernetes.io/managed-by=ogf-operator";
+
+/// The Rollout controller's state: the shared context, the Rollout cache and an HTTP client.
+#[allow(missing_debug_implementations)] // Context is not Debug
+pub struct RolloutContext {
+    base: Arc<Context>,
+    rollouts: Store<Rollout>,
+    http: reqwest::Client,
+}
+
+/// Runs the Rollout controller in `namespace` (all when `None`) until `stop`.
+pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::Receiver<bool>) {
+    let client = context.client.clone();
+    fn api<K>(client: &kube::Client, namespace: Option<&str>) -> Api<K>
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
+        match namespace {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        }
+    }
+    let ns = namespace.as_deref();
+    let rollouts_api = api::<Rollout>(&client, ns);
+    let managed = watcher::Config::default().labels(MANAGED);
+    let http = match reqwest::Client::builder().build() {
+        Ok(http) => http,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the HTTP client for Rollout checks");
+            return;
+        }
+    };
+    let controller = Controller::new(rollouts_api.clone(), watcher::Config::default());
+    let store = controller.store();
+    let rollout_context = Arc::new(RolloutContext {
+        base: context,
+        rollouts: store.clone(),
+        http,
+    });
+    let (by_rollout, by_marketplace) = (store.clone(), store.clone());
+    let (by_deployment, by_service) = (store.clone(), store);
+    controller
+        .watches(rollouts_api, watcher::Config::default(), move |r| {
+            siblings(&by_rollout, r.namespace(), &r.spec.marketplace_ref.name)
+        })
+        .watches(
+            api::<Marketplace>(&client, ns),
+            watcher::Config::default(),
+            move |m| siblings(&by_marketplace, m.namespace(), &m.name_any()),
+        )
+        .watches(api::<Deployment>(&client, ns), managed.clone(), move |d| {
+            siblings(&by_deployment, d.namespace(), &instance_of(&d))
+        })
+        .watches(api::<Service>(&client, ns), managed, move |s| {
+            siblings(&by_service, s.namespace(), &instance_of(&s))
+        })
+        .graceful_shutdown_on(stopped(stop))
+        .run(reconcile, error_policy, rollout_context)
+        .for_each(|result| async move {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "rollout controller event");
+            }
+        })
+        .await;
+}
+
+/// The Marketplace an owned object belongs to (its `app.kubernetes.io/instance` label).
+fn instance_of(object: &impl ResourceExt) -> String {
+    object
+        .labels()
+        .get(labels::INSTANCE)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The Rollouts of Marketplace `name` in `namespace`.
+fn siblings(
+    store: &Store<Rollout>,
+    namespace: Option<String>,
+    name: &str,
+) -> Vec<ObjectRef<Rollout>> {
+    store
+        .state()
+        .iter()
+        .filter(|r| r.namespace() == namespace && r.spec.marketplace_ref.name == name)
+        .map(|r| ObjectRef::from_obj(r.as_ref()))
+        .collect()
+}
+
+async fn reconcile(
+    rollout: Arc<Rollout>,
+    context: Arc<RolloutContext>,
+) -> Result<Action, ReconcileError> {
+    let started = std::time::Instant::now();
+    let key = format!(
+        "{}/{}",
+        rollout.namespace().unwrap_or_default(),
+        rollout.name_any()
+    );
+    let result = step(&rollout, &context).await;
+    context.base.metrics.reconciled(KIND, started.elapsed());
+    if result.is_ok() {
+        context.base.succeeded(&key);
+    }
+    result
+}
+
+fn error_policy(
+    rollout: Arc<Rollout>,
+    error: &ReconcileError,
+    context: Arc<RolloutContext>,
+) -> Action {
+    let key = format!(
+        "{}/{}",
+        rollout.namespace().unwrap_or_default(),
+        rollout.name_any()
+    );
+    let category = error.category();
+    context.base.metrics.failed(KIND, category_label(category));
+    tracing::warn!(object = %key, category = category_label(category), error = %error, "rollout reconcile failed");
+    Action::requeue(context.base.backoff(&key))
+}
+
+/// One observe → decide → act round.
+async fn step(rollout: &Rollout, context: &RolloutContext) -> Result<Action, ReconcileError> {
+    let client = &context.base.client;
+    let (marketplace, obs) = observe::observe(client, &context.rollouts, rollout).await?;
+    let decision = phase::decide(rollout, &obs);
+    let mut status = rollout.status.clone().unwrap_or_default();
+    let previous = status.clone();
+    let generation = rollout.metadata.generation;
+    match decision {
+        Decision::Enter { phase, message } => {
+            transition::enter(
+                &mut status,
+                &rollout.spec,
+                phase,
+                &message,
+                obs.marketplace.as_ref(),
+                obs.now,
+            );
+            transition::set_conditions(&mut status, generation, None, obs.now);
+            record::save(context, rollout, status).await?;
+            record::announce(context, rollout, &previous, phase, &message, &obs).await;
+            Ok(Action::await_change())
+        }
+        Decision::Retry(value) => {
+            transition::enter(
+                &mut status,
+                &rollout.spec,
+                Phase::Pending,
+                "retried",
+                None,
+                obs.now,
+            );
+            status.last_retry = Some(value);
+            transition::set_conditions(&mut status, generation, None, obs.now);
+            record::save(context, rollout, status).await?;
+            record::publish(
+                context,
+                rollout,
+                EventType::Normal,
+                "Retried",
+                "retried: starting again",
+            )
+            .await;
+            Ok(Action::await_change())
+        }
+        Decision::Wait {
+            after,
+            message,
+            reason,
+        } => {
+            status.message = Some(message.clone());
+            transition::set_conditions(
+                &mut status,
+                generation,
+                reason.map(|r| (r, message.as_str())),
+                obs.now,
+            );
+            if status != previous {
+                record::save(context, rollout, status).await?;
+            }
+            Ok(after.map_or_else(Action::await_change, |after| {
+                Action::requeue(after + Duration::from_millis(200))
+            }))
+        }
+        Decision::Act(work) => {
+            let Some(marketplace) = marketplace else {
+                return Ok(Action::requeue(Duration::from_secs(5)));
+            };
+            work::act(context, rollout, &marketplace, status, work, &obs).await
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Reads what [`super::phase::decide`] needs from the cluster.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::jiff::Timestamp;
+use kube::runtime::reflector::Store;
+use kube::{Api, ResourceExt};
+use ogf_crds::marketplace::DatabaseKind;
+use ogf_crds::{Color, Marketplace, Rollout};
+
+use super::phase::{self, MarketplaceView, Observations};
+use crate::build::labels;
+use crate::controller::ReconcileError;
+
+/// The Marketplace (as read) and the observations about `rollout`.
+pub async fn observe(
+    client: &kube::Client,
+    rollouts: &Store<Rollout>,
+    rollout: &Rollout,
+) -> Result<(Option<Marketplace>, Observations), ReconcileError> {
+    let namespace = rollout.namespace().unwrap_or_default();
+    let name = &rollout.spec.marketplace_ref.name;
+    let marketplace = Api::<Marketplace>::namespaced(client.clone(), &namespace)
+        .get_opt(name)
+        .await
+        .map_err(|e| ReconcileError::Kube("reading the Marketplace", e))?;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &namespace);
+    let active_color = marketplace
+        .as_ref()
+        .and_then(|m| m.status.as_ref())
+        .and_then(|s| s.active_color)
+        .unwrap_or_default();
+    let active = deployments
+        .get_opt(&format!("{name}-{active_color}"))
+        .await
+        .map_err(|e| ReconcileError::Kube("reading the active Deployment", e))?;
+    let status = rollout.status.as_ref();
+    let target = match (
+        status.and_then(|s| s.target_color),
+        status.and_then(|s| s.target_image.as_ref()),
+    ) {
+        (Some(color), Some(image)) => deployments
+            .get_opt(&format!("{name}-{color}"))
+            .await
+            .map_err(|e| ReconcileError::Kube("reading the new color's Deployment", e))?
+            .filter(|d| runs(d, image)),
+        _ => None,
+    };
+    let service_color = Api::<Service>::namespaced(client.clone(), &namespace)
+        .get_opt(name)
+        .await
+        .map_err(|e| ReconcileError::Kube("reading the active Service", e))?
+        .and_then(|s| s.spec?.selector?.get(labels::COLOR).cloned())
+        .and_then(|c| Color::ALL.into_iter().find(|color| color.as_str() == c));
+    let siblings: Vec<_> = rollouts
+        .state()
+        .into_iter()
+        .filter(|r| {
+            r.namespace().as_deref() == Some(namespace.as_str())
+                && &r.spec.marketplace_ref.name == name
+        })
+        .collect();
+    let view = marketplace.as_ref().map(|m| MarketplaceView {
+        active_color,
+        image: m
+            .status
+            .as_ref()
+            .and_then(|s| s.image.clone())
+            .unwrap_or_else(|| m.spec.image.clone()),
+        replicas: active
+            .as_ref()
+            .and_then(|d| d.spec.replicas)
+            .unwrap_or(m.spec.replicas),
+        embedded: matches!(m.spec.database.kind(), Some(DatabaseKind::Embedded(_))),
+    });
+    let observations = Observations {
+        now: Timestamp::now(),
+        marketplace: view,
+        blocked_by: phase::blocked_by(rollout, siblings.iter().map(AsRef::as_ref)),
+        target_available: target.as_ref().is_some_and(available),
+        service_color,
+    };
+    Ok((marketplace, observations))
+}
+
+fn runs(deployment: &Deployment, image: &str) -> bool {
+    deployment
+        .spec
+        .template
+        .spec
+        .as_ref()
+        .is_some_and(|p| p.containers.first().and_then(|c| c.image.as_deref()) == Some(image))
+}
+
+/// Fully rolled out and Available: every desired pod updated, ready and available, for the
+/// current generation.
+pub fn available(deployment: &Deployment) -> bool {
+    let spec = &deployment.spec;
+    let Some(status) = deployment.status.as_ref() else {
+        return false;
+    };
+    let desired = spec.replicas.unwrap_or(1);
+    status.observed_generation >= deployment.metadata.generation
+        && status.updated_replicas.unwrap_or(0) == desired
+        && status.ready_replicas.unwrap_or(0) == desired
+        && status.available_replicas.unwrap_or(0) == desired
+        && status.replicas.unwrap_or(0) == desired
+}

@@ -1,0 +1,322 @@
+//! The Rollout state machine as a pure function: what the status and the cluster say in,
+//! the one next thing to do out. Every phase change is recorded before it is acted on.
+
+use std::time::Duration;
+
+use k8s_openapi::jiff::Timestamp;
+use ogf_crds::rollout::{CheckStage, Phase, RETRY_ANNOTATION};
+use ogf_crds::{Color, Rollout, RolloutStatus};
+
+use super::checks::{self, Verdict};
+
+/// What the reconciler saw of the Marketplace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarketplaceView {
+    /// The color its active Service selects (`status.activeColor`).
+    pub active_color: Color,
+    /// The image the active color runs (`status.image`, else `spec.image`).
+    pub image: String,
+    /// Pods the active color runs now (what an HPA decided, when autoscaled).
+    pub replicas: i32,
+    /// Whether it uses the embedded store (one replica on one volume).
+    pub embedded: bool,
+}
+
+/// Everything [`decide`] looks at besides the Rollout itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observations {
+    /// The current time.
+    pub now: Timestamp,
+    /// The Marketplace, if it exists.
+    pub marketplace: Option<MarketplaceView>,
+    /// Another Rollout of the same Marketplace that goes first.
+    pub blocked_by: Option<String>,
+    /// Whether the target color's Deployment runs the target image and is fully Available.
+    pub target_available: bool,
+    /// The color the active Service selects now.
+    pub service_color: Option<Color>,
+}
+
+/// Why a Rollout waits, when the reason deserves a condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitReason {
+    /// Another Rollout of the same Marketplace is in progress.
+    AnotherRolloutInProgress,
+    /// The referenced Marketplace does not exist.
+    MarketplaceNotFound,
+}
+
+/// Work a phase does; each is idempotent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// Apply the target color's Deployment with the target image (stopping the active first
+    /// on the embedded store).
+    Deploy,
+    /// Probe the checks of a stage that are due.
+    Probe(CheckStage),
+    /// Point the Marketplace (and so its active Service) at the target color.
+    SwitchToTarget,
+    /// Scale the old color to zero, align the Marketplace's `spec.image`, then record `Succeeded`.
+    Finish,
+    /// Point the Marketplace back at the old color.
+    SwitchBack,
+    /// Scale the target color to zero, then record it.
+    ScaleDownTarget,
+}
+
+/// The one next thing to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// Record `phase` in status (the next reconcile acts on it).
+    Enter {
+        /// The new phase.
+        phase: Phase,
+        /// Why, for the history, the message and the Event.
+        message: String,
+    },
+    /// Start over from `Pending` because of a new `ogf.dev/retry` value.
+    Retry(String),
+    /// Do a phase's work.
+    Act(Work),
+    /// Nothing to do until a watch event or `after`.
+    Wait {
+        /// When to look again without an event.
+        after: Option<Duration>,
+        /// What the Rollout waits for.
+        message: String,
+        /// A reason worth a condition.
+        reason: Option<WaitReason>,
+    },
+}
+
+fn wait(after: Option<Duration>, message: impl Into<String>) -> Decision {
+    Decision::Wait {
+        after,
+        message: message.into(),
+        reason: None,
+    }
+}
+
+fn enter(phase: Phase, message: impl Into<String>) -> Decision {
+    Decision::Enter {
+        phase,
+        message: message.into(),
+    }
+}
+
+/// Seconds from `now` until `since + seconds`, `None` once passed.
+pub fn remaining(now: Timestamp, since: Option<Timestamp>, seconds: i64) -> Option<Duration> {
+    let since = since.unwrap_or(now);
+    let left = since.as_second() + seconds - now.as_second();
+    (left > 0).then(|| Duration::from_secs(left.unsigned_abs()))
+}
+
+/// The next step of `rollout` given `obs`.
+pub fn decide(rollout: &Rollout, obs: &Observations) -> Decision {
+    let default = RolloutStatus::default();
+    let status = rollout.status.as_ref().unwrap_or(&default);
+    let spec = &rollout.spec;
+    let bg = &spec.strategy.blue_green;
+    let now = obs.now;
+    let started = status.phase_started_at.as_ref().map(|t| t.0);
+    let deadline_passed = status.deadline_at.as_ref().is_some_and(|t| t.0 <= now);
+
+    if let Some(retry) = new_retry(rollout) {
+        return Decision::Retry(retry);
+    }
+    if !status.phase.is_terminal() && spec.abort {
+        return enter(Phase::Aborted, "aborted: spec.abort is true");
+    }
+    match status.phase {
+        Phase::Pending => {
+            let Some(marketplace) = &obs.marketplace else {
+                return Decision::Wait {
+                    after: None,
+                    message: format!("Marketplace {} does not exist", spec.marketplace_ref.name),
+                    reason: Some(WaitReason::MarketplaceNotFound),
+                };
+            };
+            if let Some(other) = &obs.blocked_by {
+                return Decision::Wait {
+                    after: None,
+                    message: format!("waiting for Rollout {other} of the same Marketplace"),
+                    reason: Some(WaitReason::AnotherRolloutInProgress),
+                };
+            }
+            let how = if marketplace.embedded {
+                "stop-then-start (embedded store: the active color stops before the new one starts)"
+            } else {
+                "side by side"
+            };
+            enter(
+                Phase::Deploying,
+                format!(
+                    "deploying {} to {} {how}",
+                    spec.image,
+                    marketplace.active_color.other()
+                ),
+            )
+        }
+        Phase::Deploying if deadline_passed => enter(
+            Phase::RolledBack,
+            "progress deadline exceeded while deploying",
+        ),
+        Phase::Deploying if obs.target_available => {
+            enter(Phase::Verifying, "the new color is Available")
+        }
+        Phase::Deploying => Decision::Act(Work::Deploy),
+        Phase::Verifying if deadline_passed => enter(
+            Phase::RolledBack,
+            "progress deadline exceeded while verifying",
+        ),
+        Phase::Verifying if !obs.target_available => {
+            wait(None, "waiting for the new color to be Available again")
+        }
+        Phase::Verifying => {
+            match checks::verdict(&bg.pre_promotion_checks, CheckStage::Pre, status, now) {
+                Verdict::Failed(name) => enter(
+                    Phase::RolledBack,
+                    format!("pre-promotion check {name} failed"),
+                ),
+                Verdict::Passed => enter(Phase::AwaitingPromotion, "pre-promotion checks passed"),
+                Verdict::Due => Decision::Act(Work::Probe(CheckStage::Pre)),
+                Verdict::NextIn(after) => wait(Some(after), "running pre-promotion checks"),
+            }
+        }
+        Phase::AwaitingPromotion if spec.promote => {
+            enter(Phase::Promoting, "promoted: spec.promote is true")
+        }
+        Phase::AwaitingPromotion if bg.auto_promote => {
+            match remaining(now, started, bg.auto_promote_after_seconds) {
+                None => enter(Phase::Promoting, "auto-promoted"),
+                Some(after) => wait(Some(after), "auto-promotion pending"),
+            }
+        }
+        Phase::AwaitingPromotion => wait(None, "waiting for spec.promote: true"),
+        Phase::Promoting => {
+            let target = status.target_color;
+            let switched = target.is_some()
+                && obs.service_color == target
+                && obs.marketplace.as_ref().map(|m| m.active_color) == target;
+            if switched {
+                enter(
+                    Phase::PostVerifying,
+                    "the active Service selects the new color",
+                )
+            } else if obs.target_available {
+                Decision::Act(Work::SwitchToTarget)
+            } else {
+                wait(
+                    None,
+                    "waiting for the new color to be Available before switching",
+                )
+            }
+        }
+        Phase::PostVerifying => {
+            match checks::verdict(&bg.post_promotion_checks, CheckStage::Post, status, now) {
+                Verdict::Failed(name) => enter(
+                    Phase::RolledBack,
+                    format!(
+                        "post-promotion check {name} failed: traffic goes back to the old color"
+                    ),
+                ),
+                Verdict::Passed => {
+                    let switched = status.switched_at.as_ref().map(|t| t.0);
+                    match remaining(now, switched, bg.scale_down_delay_seconds) {
+                        None => Decision::Act(Work::Finish),
+                        Some(after) => wait(
+                            Some(after),
+                            "keeping the old color up for scaleDownDelaySeconds",
+                        ),
+                    }
+                }
+                Verdict::Due => Decision::Act(Work::Probe(CheckStage::Post)),
+                Verdict::NextIn(after) => wait(Some(after), "running post-promotion checks"),
+            }
+        }
+        Phase::Succeeded => wait(None, "done"),
+        Phase::Aborted | Phase::RolledBack | Phase::Failed => {
+            cleanup(status, obs, bg.abort_scale_down_delay_seconds)
+        }
+    }
+}
+
+/// After an abort or rollback: traffic back on the old color, then the target color scaled down.
+fn cleanup(status: &RolloutStatus, obs: &Observations, delay: i64) -> Decision {
+    // Once scaled down the Rollout has let go of the Marketplace: later Rollouts may move it.
+    let Some(target) = status.target_color.filter(|_| !status.scaled_down) else {
+        return wait(None, "done");
+    };
+    let active = obs.marketplace.as_ref().map(|m| m.active_color);
+    if active == Some(target) || (active.is_some() && obs.service_color == Some(target)) {
+        return Decision::Act(Work::SwitchBack);
+    }
+    let delay = if status.stop_then_start { 0 } else { delay };
+    let started = status.phase_started_at.as_ref().map(|t| t.0);
+    match remaining(obs.now, started, delay) {
+        None => Decision::Act(Work::ScaleDownTarget),
+        Some(after) => wait(
+            Some(after),
+            "keeping the new color up for abortScaleDownDelaySeconds",
+        ),
+    }
+}
+
+/// A retry annotation value not acted on yet, on a Rollout that can be retried.
+pub fn new_retry(rollout: &Rollout) -> Option<String> {
+    let status = rollout.status.as_ref()?;
+    if !matches!(
+        status.phase,
+        Phase::Aborted | Phase::RolledBack | Phase::Failed
+    ) {
+        return None;
+    }
+    let value = rollout
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(RETRY_ANNOTATION)?;
+    (status.last_retry.as_ref() != Some(value)).then(|| value.clone())
+}
+
+/// Whether `rollout` holds its Marketplace: started and not finished, or finished with the
+/// unused color not scaled down yet.
+pub fn in_progress(rollout: &Rollout) -> bool {
+    rollout.status.as_ref().is_some_and(|s| match s.phase {
+        Phase::Pending => false,
+        phase if phase.is_terminal() => s.target_color.is_some() && !s.scaled_down,
+        _ => true,
+    })
+}
+
+/// The first of `others` (Rollouts of the same Marketplace) that must finish before `rollout`
+/// starts: one in progress, or an older one still pending.
+pub fn blocked_by<'a>(
+    rollout: &Rollout,
+    others: impl IntoIterator<Item = &'a Rollout>,
+) -> Option<String> {
+    let key = |r: &Rollout| {
+        (
+            r.metadata.creation_timestamp.as_ref().map(|t| t.0),
+            r.metadata.name.clone(),
+        )
+    };
+    let mine = key(rollout);
+    others
+        .into_iter()
+        .filter(|other| other.metadata.name != rollout.metadata.name)
+        .find(|other| {
+            in_progress(other)
+                || (other
+                    .status
+                    .as_ref()
+                    .is_none_or(|s| s.phase == Phase::Pending)
+                    && !other.spec.abort
+                    && key(other) < mine)
+        })
+        .and_then(|other| other.metadata.name.clone())
+}
+
+#[cfg(test)]
+#[path = "phase_tests.rs"]
+mod tests;

@@ -1,0 +1,138 @@
+//! Carrying out a phase's [`Work`] and recording its result.
+
+use std::time::Duration;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use kube::runtime::controller::Action;
+use ogf_crds::rollout::{CheckStage, Phase};
+use ogf_crds::{Marketplace, Rollout, RolloutStatus};
+
+use super::phase::{self, Observations, Work};
+use super::{RolloutContext, act, checks, implicit, probe, record, transition};
+use crate::controller::ReconcileError;
+
+/// Does `work` for `rollout` and writes what changed to its status.
+pub async fn act(
+    context: &RolloutContext,
+    rollout: &Rollout,
+    marketplace: &Marketplace,
+    mut status: RolloutStatus,
+    work: Work,
+    obs: &Observations,
+) -> Result<Action, ReconcileError> {
+    let client = &context.base.client;
+    let now = obs.now;
+    match work {
+        Work::Deploy => {
+            act::deploy(client, marketplace, &status).await?;
+            let left = phase::remaining(now, status.deadline_at.as_ref().map(|t| t.0), 0);
+            Ok(left.map_or_else(Action::await_change, |d| {
+                Action::requeue(d + Duration::from_secs(1))
+            }))
+        }
+        Work::Probe(stage) => {
+            let bg = &rollout.spec.strategy.blue_green;
+            let all = match stage {
+                CheckStage::Pre => &bg.pre_promotion_checks,
+                CheckStage::Post => &bg.post_promotion_checks,
+            };
+            let due = checks::due(all, stage, &status, now);
+            let outcomes =
+                futures::future::join_all(due.iter().map(|c| probe::probe(&context.http, c))).await;
+            let at = Time(Timestamp::now());
+            for (check, outcome) in due.iter().zip(outcomes) {
+                checks::record(&mut status, stage, &check.name, outcome, &at);
+            }
+            record::save(context, rollout, status).await?;
+            Ok(Action::await_change())
+        }
+        Work::SwitchToTarget => {
+            let (Some(target), Some(image)) = (status.target_color, status.target_image.clone())
+            else {
+                return Ok(Action::await_change());
+            };
+            let pointed = marketplace.status.as_ref().is_some_and(|s| {
+                s.active_color == Some(target) && s.image.as_deref() == Some(image.as_str())
+            });
+            if !pointed {
+                act::point_marketplace(client, marketplace, target, &image).await?;
+                let switched = Timestamp::now();
+                if let Some(since) = switch_allowed_since(rollout, &status) {
+                    let millis = switched.as_millisecond() - since * 1000;
+                    context
+                        .base
+                        .metrics
+                        .rollout_switched(Duration::from_millis(millis.max(0).unsigned_abs()));
+                }
+                status.switched_at = Some(Time(switched));
+            }
+            if status.switched_at.is_none() {
+                status.switched_at = Some(Time(Timestamp::now()));
+            }
+            status.active_color = Some(target);
+            status.preview_color = Some(target.other());
+            record::save(context, rollout, status).await?;
+            Ok(Action::await_change())
+        }
+        Work::Finish => {
+            if let (Some(target), Some(stable)) = (status.target_color, status.stable_image.clone())
+            {
+                act::scale(client, marketplace, target.other(), &stable, 0).await?;
+            }
+            if !implicit::is_implicit(rollout)
+                && let Some(image) = status.target_image.clone()
+            {
+                act::align_spec_image(client, marketplace, &image).await?;
+            }
+            status.scaled_down = true;
+            let message = "the new image serves traffic; the old color is scaled to zero";
+            transition::enter(
+                &mut status,
+                &rollout.spec,
+                Phase::Succeeded,
+                message,
+                obs.marketplace.as_ref(),
+                now,
+            );
+            transition::set_conditions(&mut status, rollout.metadata.generation, None, now);
+            let previous = rollout.status.clone().unwrap_or_default();
+            record::save(context, rollout, status).await?;
+            record::announce(context, rollout, &previous, Phase::Succeeded, message, obs).await;
+            Ok(Action::await_change())
+        }
+        Work::SwitchBack => {
+            if let (Some(target), Some(stable)) = (status.target_color, status.stable_image.clone())
+            {
+                act::point_marketplace(client, marketplace, target.other(), &stable).await?;
+                status.active_color = Some(target.other());
+                status.preview_color = Some(target);
+                record::save(context, rollout, status).await?;
+            }
+            Ok(Action::await_change())
+        }
+        Work::ScaleDownTarget => {
+            if let (Some(target), Some(image)) = (status.target_color, status.target_image.clone())
+            {
+                act::scale(client, marketplace, target, &image, 0).await?;
+            }
+            status.scaled_down = true;
+            record::save(context, rollout, status).await?;
+            Ok(Action::await_change())
+        }
+    }
+}
+
+/// When switching became allowed (seconds since the epoch): the checks passed plus the
+/// auto-promotion delay, or the promotion itself.
+fn switch_allowed_since(rollout: &Rollout, status: &RolloutStatus) -> Option<i64> {
+    let bg = &rollout.spec.strategy.blue_green;
+    if bg.auto_promote && !rollout.spec.promote {
+        status
+            .verified_at
+            .as_ref()
+            .map(|t| t.0.as_second() + bg.auto_promote_after_seconds)
+    } else {
+        status.phase_started_at.as_ref().map(|t| t.0.as_second())
+    }
+}
