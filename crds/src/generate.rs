@@ -33,16 +33,37 @@ pub fn crds() -> Vec<(&'static str, CustomResourceDefinition)> {
 }
 
 /// The YAML files for every CRD of this crate.
+///
+/// Keys are sorted at every level: whether a JSON map keeps insertion order depends on
+/// `serde_json`'s `preserve_order` feature, which other crates of a workspace build may
+/// turn on; sorting makes the output the same however this crate is built.
 pub fn crd_files() -> Result<Vec<CrdFile>, serde_yaml::Error> {
     crds()
         .into_iter()
         .map(|(file_name, crd)| {
+            let value = serde_json::to_value(&crd)
+                .map_err(<serde_yaml::Error as serde::ser::Error>::custom)?;
             Ok(CrdFile {
                 file_name,
-                yaml: format!("{HEADER}{}", serde_yaml::to_string(&crd)?),
+                yaml: format!("{HEADER}{}", serde_yaml::to_string(&sorted(value))?),
             })
         })
         .collect()
+}
+
+/// `value` with the keys of every object in sorted order.
+fn sorted(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<_> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(sorted).collect())
+        }
+        other => other,
+    }
 }
 
 /// The directory of the committed CRD YAML (`crds/yaml`).

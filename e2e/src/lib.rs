@@ -11,6 +11,7 @@
 //! `CI=true`: there a missing service is a failure.
 
 pub mod env;
+pub mod fixtures;
 pub mod namespace;
 pub mod operator;
 pub mod wait;

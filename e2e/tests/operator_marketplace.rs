@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, Service, ServiceAccount,
+    ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount,
 };
 use kube::api::{DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Api, Client, ResourceExt};
 use ogf_crds::Marketplace;
+use ogf_e2e::fixtures::{create_secret, prebind_volume};
 use ogf_e2e::{Operator, TestNamespace, env, install_crds, json_condition, wait_for};
 use serde_json::{Value, json};
 
@@ -38,18 +39,6 @@ fn mongodb_marketplace(name: &str, image: &str, replicas: i32) -> Marketplace {
         }
     }))
     .expect("marketplace")
-}
-
-async fn create_secret(client: &Client, ns: &str, name: &str, key: &str, value: &str) {
-    let secret: Secret = serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
-        "stringData": {key: value}
-    }))
-    .expect("secret");
-    Api::<Secret>::namespaced(client.clone(), ns)
-        .create(&PostParams::default(), &secret)
-        .await
-        .expect("create secret");
 }
 
 fn condition_is(
@@ -429,22 +418,7 @@ async fn embedded_store_gets_its_volume_and_one_replica() {
         return;
     };
     let n = ns.name();
-    // No dynamic provisioner in the test environment: pre-bind a volume to the claim.
-    let pv_name = format!("{n}-data");
-    let pv: PersistentVolume = serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": pv_name},
-        "spec": {"capacity": {"storage": "10Gi"}, "accessModes": ["ReadWriteOnce"],
-                 "hostPath": {"path": format!("/tmp/{pv_name}")},
-                 "persistentVolumeReclaimPolicy": "Delete",
-                 "claimRef": {"namespace": n, "name": "ogf-data"}}
-    }))
-    .expect("pv");
-    let pvs: Api<PersistentVolume> = Api::all(client.clone());
-    if env::is_testenv_cluster() {
-        pvs.create(&PostParams::default(), &pv)
-            .await
-            .expect("create pv");
-    }
+    prebind_volume(&client, n, "ogf-data").await;
     let _operator = Operator::start(&client, n, "solo", None).await;
     let marketplaces: Api<Marketplace> = Api::namespaced(client.clone(), n);
     let mkt: Marketplace = serde_json::from_value(json!({
@@ -475,9 +449,6 @@ async fn embedded_store_gets_its_volume_and_one_replica() {
         .await
         .expect("pvc");
     assert_eq!(claim.status.and_then(|s| s.phase).as_deref(), Some("Bound"));
-    if env::is_testenv_cluster() {
-        let _ = pvs.delete(&pv_name, &DeleteParams::default()).await;
-    }
 }
 
 #[tokio::test]

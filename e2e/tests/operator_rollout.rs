@@ -11,10 +11,11 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{PersistentVolume, Secret, Service};
+use k8s_openapi::api::core::v1::Service;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use ogf_crds::{Marketplace, Rollout};
+use ogf_e2e::fixtures::{create_secret, prebind_volume};
 use ogf_e2e::{Operator, TestNamespace, env, install_crds, json_condition, wait_for};
 use serde_json::{Value, json};
 
@@ -41,17 +42,16 @@ impl Fixture {
         let client = Client::try_from(config.clone()).expect("client");
         install_crds(&client).await;
         let ns = TestNamespace::create(&client, config, prefix).await;
-        let secret: Secret = serde_json::from_value(json!({
-            "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "mongo"},
-            "stringData": {"uri": "mongodb://mongo.example:27017/"}
-        }))
-        .expect("secret");
-        Api::<Secret>::namespaced(client.clone(), ns.name())
-            .create(&PostParams::default(), &secret)
-            .await
-            .expect("create secret");
+        create_secret(
+            &client,
+            ns.name(),
+            "mongo",
+            "uri",
+            "mongodb://mongo.example:27017/",
+        )
+        .await;
         let (replicas, database) = if embedded {
-            create_volume(&client, ns.name()).await;
+            prebind_volume(&client, ns.name(), "shop-data").await;
             (1, json!({"embedded": {"storageSize": "1Gi"}}))
         } else {
             (
@@ -160,26 +160,6 @@ impl Fixture {
             .and_then(|s| s.get("ogf.dev/color").cloned())
             .unwrap_or_default()
     }
-}
-
-/// A PersistentVolume pre-bound to the embedded store's claim `shop-data`.
-async fn create_volume(client: &Client, ns: &str) {
-    if !env::is_testenv_cluster() {
-        return;
-    }
-    let name = format!("{ns}-data");
-    let pv: PersistentVolume = serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name},
-        "spec": {"capacity": {"storage": "10Gi"}, "accessModes": ["ReadWriteOnce"],
-                 "hostPath": {"path": format!("/tmp/{name}")},
-                 "persistentVolumeReclaimPolicy": "Delete",
-                 "claimRef": {"namespace": ns, "name": "shop-data"}}
-    }))
-    .expect("pv");
-    Api::<PersistentVolume>::all(client.clone())
-        .create(&PostParams::default(), &pv)
-        .await
-        .expect("create pv");
 }
 
 /// A Prometheus query API on 127.0.0.1 answering every query with one sample of `value`.

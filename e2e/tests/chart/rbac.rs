@@ -11,6 +11,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client, Resource};
 use ogf_crds::Marketplace;
+use ogf_e2e::fixtures::create_secret;
 use ogf_e2e::{Operator, json_condition, wait_for};
 use serde_json::json;
 
@@ -188,18 +189,6 @@ fn full_marketplace(name: &str) -> Marketplace {
         }
     }))
     .expect("marketplace")
-}
-
-async fn create_secret(client: &Client, ns: &str, name: &str, key: &str, value: &str) {
-    let secret: Secret = serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
-        "stringData": {key: value}
-    }))
-    .expect("secret");
-    Api::<Secret>::namespaced(client.clone(), ns)
-        .create(&PostParams::default(), &secret)
-        .await
-        .expect("create secret");
 }
 
 fn ready_and_current(m: Option<&Marketplace>) -> bool {

@@ -36,7 +36,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::error::{ReconcileError, category_label};
-use super::{Context, RESYNC, rollout, stopped};
+use super::{Context, RESYNC, publish_event, rollout, scoped_api, stopped};
 use crate::apply::{self, Outcome};
 use crate::build::{self, Options, owner::Owner};
 use crate::error::{BuildError, ErrorCategory};
@@ -51,37 +51,39 @@ const MANAGED: &str = "app.kubernetes.io/managed-by=ogf-operator";
 /// Runs the Marketplace controller in `namespace` (all when `None`) until `stop`.
 pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::Receiver<bool>) {
     let client = context.client.clone();
-    fn api<K>(client: &kube::Client, namespace: Option<&str>) -> Api<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-        K::DynamicType: Default,
-    {
-        match namespace {
-            Some(ns) => Api::namespaced(client.clone(), ns),
-            None => Api::all(client.clone()),
-        }
-    }
     let ns = namespace.as_deref();
     let owned = watcher::Config::default().labels(MANAGED);
-    let controller = Controller::new(api::<Marketplace>(&client, ns), watcher::Config::default());
+    let controller = Controller::new(
+        scoped_api::<Marketplace>(&client, ns),
+        watcher::Config::default(),
+    );
     let marketplaces = controller.store();
     controller
-        .owns(api::<Deployment>(&client, ns), owned.clone())
-        .owns(api::<Service>(&client, ns), owned.clone())
-        .owns(api::<ConfigMap>(&client, ns), owned.clone())
-        .owns(api::<ServiceAccount>(&client, ns), owned.clone())
-        .owns(api::<PersistentVolumeClaim>(&client, ns), owned.clone())
-        .owns(api::<HorizontalPodAutoscaler>(&client, ns), owned.clone())
-        .owns(api::<PodDisruptionBudget>(&client, ns), owned.clone())
-        .owns(api::<NetworkPolicy>(&client, ns), owned.clone())
-        .owns(api::<Ingress>(&client, ns), owned)
+        .owns(scoped_api::<Deployment>(&client, ns), owned.clone())
+        .owns(scoped_api::<Service>(&client, ns), owned.clone())
+        .owns(scoped_api::<ConfigMap>(&client, ns), owned.clone())
+        .owns(scoped_api::<ServiceAccount>(&client, ns), owned.clone())
+        .owns(
+            scoped_api::<PersistentVolumeClaim>(&client, ns),
+            owned.clone(),
+        )
+        .owns(
+            scoped_api::<HorizontalPodAutoscaler>(&client, ns),
+            owned.clone(),
+        )
+        .owns(
+            scoped_api::<PodDisruptionBudget>(&client, ns),
+            owned.clone(),
+        )
+        .owns(scoped_api::<NetworkPolicy>(&client, ns), owned.clone())
+        .owns(scoped_api::<Ingress>(&client, ns), owned)
         .watches(
-            api::<Secret>(&client, ns),
+            scoped_api::<Secret>(&client, ns),
             watcher::Config::default(),
             move |secret| referencing(&marketplaces, &secret),
         )
         .watches(
-            api::<Rollout>(&client, ns),
+            scoped_api::<Rollout>(&client, ns),
             watcher::Config::default(),
             |rollout| {
                 let namespace = rollout.namespace().unwrap_or_default();
@@ -501,20 +503,7 @@ async fn publish(
     reason: &str,
     note: &str,
 ) {
-    let event = Event {
-        type_,
-        reason: reason.into(),
-        note: Some(note.chars().take(1000).collect()),
-        action: "Reconcile".into(),
-        secondary: None,
-    };
-    if let Err(e) = context
-        .recorder
-        .publish(&event, &marketplace.object_ref(&()))
-        .await
-    {
-        tracing::debug!(error = %e, "cannot publish event");
-    }
+    publish_event(context, marketplace, type_, reason, note, "Reconcile").await;
 }
 
 impl From<BuildError> for Problem {

@@ -123,6 +123,45 @@ pub async fn run(context: std::sync::Arc<Context>, scope: &Scope, stop: watch::R
     }
 }
 
+/// The API of `K` in `namespace`, or across all namespaces when `None`.
+pub fn scoped_api<K>(client: &Client, namespace: Option<&str>) -> kube::Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    K::DynamicType: Default,
+{
+    match namespace {
+        Some(ns) => kube::Api::namespaced(client.clone(), ns),
+        None => kube::Api::all(client.clone()),
+    }
+}
+
+/// Publishes a Kubernetes Event about `object`; a failure is logged, never fatal.
+pub async fn publish_event<K>(
+    context: &Context,
+    object: &K,
+    type_: kube::runtime::events::EventType,
+    reason: &str,
+    note: &str,
+    action: &str,
+) where
+    K: kube::Resource<DynamicType = ()>,
+{
+    let event = kube::runtime::events::Event {
+        type_,
+        reason: reason.into(),
+        note: Some(note.chars().take(1000).collect()),
+        action: action.into(),
+        secondary: None,
+    };
+    if let Err(e) = context
+        .recorder
+        .publish(&event, &object.object_ref(&()))
+        .await
+    {
+        tracing::debug!(error = %e, "cannot publish event");
+    }
+}
+
 /// A future that completes once `stop` is true (or its sender is gone).
 pub async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;

@@ -23,17 +23,17 @@ use std::time::Duration;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Service;
+use kube::ResourceExt;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::{Controller, watcher};
-use kube::{Api, Resource, ResourceExt};
 use ogf_crds::rollout::Phase;
 use ogf_crds::{Marketplace, Rollout};
 use tokio::sync::watch;
 
 use super::error::{ReconcileError, category_label};
-use super::{Context, stopped};
+use super::{Context, scoped_api, stopped};
 use crate::build::labels;
 use phase::Decision;
 
@@ -54,18 +54,8 @@ pub struct RolloutContext {
 /// Runs the Rollout controller in `namespace` (all when `None`) until `stop`.
 pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::Receiver<bool>) {
     let client = context.client.clone();
-    fn api<K>(client: &kube::Client, namespace: Option<&str>) -> Api<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-        K::DynamicType: Default,
-    {
-        match namespace {
-            Some(ns) => Api::namespaced(client.clone(), ns),
-            None => Api::all(client.clone()),
-        }
-    }
     let ns = namespace.as_deref();
-    let rollouts_api = api::<Rollout>(&client, ns);
+    let rollouts_api = scoped_api::<Rollout>(&client, ns);
     let managed = watcher::Config::default().labels(MANAGED);
     let http = match reqwest::Client::builder().build() {
         Ok(http) => http,
@@ -88,14 +78,16 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             siblings(&by_rollout, r.namespace(), &r.spec.marketplace_ref.name)
         })
         .watches(
-            api::<Marketplace>(&client, ns),
+            scoped_api::<Marketplace>(&client, ns),
             watcher::Config::default(),
             move |m| siblings(&by_marketplace, m.namespace(), &m.name_any()),
         )
-        .watches(api::<Deployment>(&client, ns), managed.clone(), move |d| {
-            siblings(&by_deployment, d.namespace(), &instance_of(&d))
-        })
-        .watches(api::<Service>(&client, ns), managed, move |s| {
+        .watches(
+            scoped_api::<Deployment>(&client, ns),
+            managed.clone(),
+            move |d| siblings(&by_deployment, d.namespace(), &instance_of(&d)),
+        )
+        .watches(scoped_api::<Service>(&client, ns), managed, move |s| {
             siblings(&by_service, s.namespace(), &instance_of(&s))
         })
         .graceful_shutdown_on(stopped(stop))

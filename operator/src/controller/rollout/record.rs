@@ -3,14 +3,14 @@
 use std::time::Duration;
 
 use kube::api::PostParams;
-use kube::runtime::events::{Event, EventType};
-use kube::{Api, Resource, ResourceExt};
+use kube::runtime::events::EventType;
+use kube::{Api, ResourceExt};
 use ogf_crds::rollout::Phase;
 use ogf_crds::{Rollout, RolloutStatus};
 
 use super::RolloutContext;
 use super::phase::Observations;
-use crate::controller::ReconcileError;
+use crate::controller::{ReconcileError, publish_event};
 
 /// Writes `status` through the status subresource, guarded by the Rollout's resourceVersion;
 /// a conflict means a newer Rollout is on its way and will be reconciled.
@@ -72,19 +72,5 @@ pub async fn publish(
     reason: &str,
     note: &str,
 ) {
-    let event = Event {
-        type_,
-        reason: reason.into(),
-        note: Some(note.chars().take(1000).collect()),
-        action: "Rollout".into(),
-        secondary: None,
-    };
-    if let Err(e) = context
-        .base
-        .recorder
-        .publish(&event, &rollout.object_ref(&()))
-        .await
-    {
-        tracing::debug!(error = %e, "cannot publish event");
-    }
+    publish_event(&context.base, rollout, type_, reason, note, "Rollout").await;
 }
