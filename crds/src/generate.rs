@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
 
+use crate::backup::Backup;
 use crate::marketplace::Marketplace;
+use crate::restore::Restore;
 use crate::rollout::Rollout;
 
 /// The command that regenerates the committed CRD YAML.
@@ -29,6 +31,8 @@ pub fn crds() -> Vec<(&'static str, CustomResourceDefinition)> {
     vec![
         ("marketplace.yaml", Marketplace::crd()),
         ("rollout.yaml", Rollout::crd()),
+        ("backup.yaml", Backup::crd()),
+        ("restore.yaml", Restore::crd()),
     ]
 }
 
