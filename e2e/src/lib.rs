@@ -12,11 +12,13 @@
 
 pub mod env;
 pub mod fixtures;
+pub mod job_runner;
 pub mod namespace;
 pub mod operator;
 pub mod wait;
 
 pub use env::{MongoEnv, S3Env, kube_client, mongo, s3};
+pub use job_runner::{JobRunner, RunnerOptions};
 pub use namespace::TestNamespace;
 pub use operator::{Operator, install_crds};
 pub use wait::{WaitError, json_condition, wait_for};

@@ -19,7 +19,13 @@ use crate::wait::{json_condition, wait_for};
 pub const CRD_YAML: &[&str] = &[
     include_str!("../../crds/yaml/marketplace.yaml"),
     include_str!("../../crds/yaml/rollout.yaml"),
+    include_str!("../../crds/yaml/backup.yaml"),
+    include_str!("../../crds/yaml/restore.yaml"),
 ];
+
+/// Label on the pods of the Jobs the in-process operator creates: kwok leaves them running
+/// (see `e2e/testenv/kwok-pod-complete.yaml`) and [`crate::job_runner`] runs their command.
+pub const KWOK_MANUAL_LABEL: &str = "ogf.dev/kwok-manual";
 
 /// Applies the committed CRDs (server-side) and waits until each is Established.
 pub async fn install_crds(client: &Client) {
@@ -69,7 +75,14 @@ impl Operator {
         lease: Option<&str>,
     ) -> Self {
         let metrics = Metrics::new().expect("metrics");
-        let context = Arc::new(Context::new(client.clone(), metrics.clone(), identity).await);
+        let context = Arc::new(
+            Context::new(client.clone(), metrics.clone(), identity)
+                .await
+                .with_job_pod_labels(std::collections::BTreeMap::from([(
+                    KWOK_MANUAL_LABEL.to_string(),
+                    "true".to_string(),
+                )])),
+        );
         let (shutdown, shutdown_rx) = watch::channel(false);
         let lease = lease.map(|name| LeaseSettings {
             namespace: namespace.to_string(),

@@ -69,6 +69,9 @@ struct RunArgs {
     /// This replica's identity in the Lease.
     #[arg(long, env = "POD_NAME")]
     identity: Option<String>,
+    /// Extra label `KEY=VALUE` on the pods of the Jobs the operator creates (repeatable).
+    #[arg(long = "job-pod-label", value_parser = parse_label)]
+    job_pod_labels: Vec<(String, String)>,
     /// Seconds the lease stays valid after its last renewal.
     #[arg(long, default_value_t = 15)]
     lease_duration_seconds: u64,
@@ -127,6 +130,14 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Parses `KEY=VALUE`.
+fn parse_label(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+    }
+}
+
 fn read(file: &PathBuf) -> anyhow::Result<String> {
     if file.as_os_str() == "-" {
         let mut text = String::new();
@@ -149,7 +160,11 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let identity = args
         .identity
         .unwrap_or_else(|| format!("ogf-operator-{}", std::process::id()));
-    let context = Arc::new(Context::new(client.clone(), metrics.clone(), &identity).await);
+    let context = Arc::new(
+        Context::new(client.clone(), metrics.clone(), &identity)
+            .await
+            .with_job_pod_labels(args.job_pod_labels.into_iter().collect()),
+    );
     let ready = Arc::new(AtomicBool::new(false));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
 

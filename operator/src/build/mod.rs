@@ -7,6 +7,7 @@ pub mod deployment;
 pub mod env;
 pub mod hpa;
 pub mod ingress;
+pub mod job;
 pub mod labels;
 pub mod network_policy;
 pub mod owner;

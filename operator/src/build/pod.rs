@@ -155,7 +155,7 @@ fn probe(path: &str, period_seconds: i32, failure_threshold: i32) -> Probe {
     }
 }
 
-fn pod_security_context() -> PodSecurityContext {
+pub(crate) fn pod_security_context() -> PodSecurityContext {
     PodSecurityContext {
         run_as_non_root: Some(true),
         run_as_user: Some(RUN_AS),
@@ -167,7 +167,7 @@ fn pod_security_context() -> PodSecurityContext {
     }
 }
 
-fn container_security_context() -> SecurityContext {
+pub(crate) fn container_security_context() -> SecurityContext {
     SecurityContext {
         run_as_non_root: Some(true),
         read_only_root_filesystem: Some(true),

@@ -30,6 +30,9 @@ pub struct Context {
     pub recorder: Recorder,
     /// Whether the `monitoring.coreos.com/v1` ServiceMonitor API exists (discovered at start).
     pub service_monitor_api: bool,
+    /// Extra labels on the pods of every Job the operator creates (`--job-pod-label`; the
+    /// e2e tests mark Job pods that they run themselves).
+    pub job_pod_labels: std::collections::BTreeMap<String, String>,
     /// Consecutive failures per object (`namespace/name`), for exponential backoff.
     failures: Mutex<HashMap<String, u32>>,
 }
@@ -50,8 +53,18 @@ impl Context {
             client,
             metrics,
             service_monitor_api,
+            job_pod_labels: std::collections::BTreeMap::new(),
             failures: Mutex::default(),
         }
+    }
+
+    /// This context with `labels` added to the pods of every Job it creates.
+    pub fn with_job_pod_labels(
+        mut self,
+        labels: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        self.job_pod_labels = labels;
+        self
     }
 
     /// The delay before retrying `key` after one more failure: 1 s doubling to 5 min.
