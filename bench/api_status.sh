@@ -4,17 +4,19 @@
 # wrk on the same machine. Prints a markdown table; raw wrk output goes to
 # bench/results/api_status/.
 #
-#   bench/api_status.sh            # 4 runs of 10 s each per endpoint, medians reported
+#   bench/api_status.sh                      # 3 runs of 10 s each per endpoint, medians reported
+#   SESSION_CACHE_TTL=0 bench/api_status.sh  # the same with the session cache off
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 cargo build --release -p ogf-api -q
 
-RUNS=${RUNS:-4} DURATION=${DURATION:-10s} CONNECTIONS=${CONNECTIONS:-64} THREADS=${THREADS:-2}
+RUNS=${RUNS:-3} DURATION=${DURATION:-10s} CONNECTIONS=${CONNECTIONS:-64} THREADS=${THREADS:-2}
 out=bench/results/api_status; mkdir -p "$out"
 data=$(mktemp -d); port=$((20000 + RANDOM % 20000))
 password=bench-password-$RANDOM-$RANDOM
 OGF_DATA_DIR=$data OGF_BIND=127.0.0.1:$port OGF_DEMO_DATA=100 OGF_LOG=warn \
+  OGF_SESSION_CACHE_TTL_SECONDS=${SESSION_CACHE_TTL:-5} \
   OGF_RATE_LIMIT_AUTH_PER_MINUTE=0 OGF_RATE_LIMIT_ANONYMOUS_PER_DAY=0 OGF_RATE_LIMIT_USER_PER_MINUTE=0 \
   OGF_JWT_SECRET=$(openssl rand -hex 32) OGF_ADMIN_PASSWORD=$password \
   target/release/ogf-api serve >"$out/server.log" 2>&1 &
@@ -26,11 +28,8 @@ token=$(curl -fsS -H 'content-type: application/json' \
   "http://127.0.0.1:$port/api/v1/auth/login" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
 [ -n "$token" ] || { echo "login failed" >&2; exit 1; }
 
-run() { # name path [header]
-  local name=$1 path=$2 i
-  for i in $(seq 1 "$RUNS"); do
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency ${3:+-H "$3"} "http://127.0.0.1:$port$path" >"$out/$name-$i.txt"
-  done
+run() { # name run path [header]
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency ${4:+-H "$4"} "http://127.0.0.1:$port$3" >"$out/$1-$2.txt"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ms() { # wrk latency "1.23ms" / "850.00us" / "1.2s" -> ms
@@ -44,8 +43,12 @@ summarize() { # name
   errors=$({ grep -h 'Non-2xx' "$out/$1"-*.txt || true; } | awk '{s+=$NF} END {print s+0}')
   echo "$1 $rps $p50 $p99 $errors"
 }
-run status /api/v1/status
-run users_me /api/v1/users/me "Authorization: Bearer $token"
+rm -f "$out"/status-*.txt "$out"/users_me-*.txt
+# Interleaved, so that load from other work on the machine hits both endpoints alike.
+for i in $(seq 1 "$RUNS"); do
+  run status "$i" /api/v1/status
+  run users_me "$i" /api/v1/users/me "Authorization: Bearer $token"
+done
 read -r _ s_rps s_p50 s_p99 s_err < <(summarize status)
 read -r _ m_rps m_p50 m_p99 m_err < <(summarize users_me)
 cost=$(awk -v a="$s_rps" -v b="$m_rps" 'BEGIN {printf "%.1f", (a-b)/a*100}')
@@ -55,5 +58,6 @@ cat <<EOT
 | GET /api/v1/status | $s_rps | $s_p50 | $s_p99 | $s_err |
 | GET /api/v1/users/me (Bearer) | $m_rps | $m_p50 | $m_p99 | $m_err |
 
-Authenticated request costs $cost % of the status throughput (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores shared by wrk and the server).
+Authenticated request costs $cost % of the status throughput (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores shared by wrk and the server, session cache TTL ${SESSION_CACHE_TTL:-5} s).
+Session cache: $(curl -fsS "http://127.0.0.1:$port/metrics" | grep '^ogf_cache_lookups_total' | tr '\n' ' ')
 EOT

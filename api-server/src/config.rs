@@ -101,6 +101,11 @@ pub struct ServeArgs {
     /// Refresh-token lifetime, seconds.
     #[arg(long, env = "OGF_REFRESH_TOKEN_TTL_SECONDS", default_value_t = 604_800)]
     pub refresh_token_ttl_seconds: u32,
+    /// How long a checked session may be served from the in-process session cache, seconds
+    /// (0: no cache). Sign-out and revocation invalidate it at once in the same process;
+    /// other replicas may accept a revoked session for at most this long.
+    #[arg(long, env = "OGF_SESSION_CACHE_TTL_SECONDS", default_value_t = 5)]
+    pub session_cache_ttl_seconds: u32,
     /// Failed sign-ins within the lockout window that lock an account out (0: never).
     #[arg(long, env = "OGF_LOCKOUT_FAILURES", default_value_t = 5)]
     pub lockout_failures: u32,
@@ -225,6 +230,7 @@ impl ServeArgs {
             lockout_failures: self.lockout_failures,
             lockout_window: TimeDelta::seconds(i64::from(self.lockout_window_seconds)),
         };
+        settings.session_cache_ttl = Duration::from_secs(u64::from(self.session_cache_ttl_seconds));
         settings.rate_limits = RateLimits {
             auth_per_minute: self.rate_limit_auth_per_minute,
             anonymous_per_day: self.rate_limit_anonymous_per_day,
@@ -288,6 +294,8 @@ mod tests {
             "10.0.0.0/8,192.168.1.7",
             "--lockout-failures",
             "3",
+            "--session-cache-ttl-seconds",
+            "0",
         ]);
         let (s, generated) = a.settings().unwrap();
         assert!(!generated);
@@ -306,6 +314,11 @@ mod tests {
         assert_eq!(s.trusted_proxies.len(), 2);
         assert!(s.trusted_proxies[1].contains(&"192.168.1.7".parse::<std::net::IpAddr>().unwrap()));
         assert_eq!(s.auth.lockout_failures, 3);
+        assert!(s.session_cache_ttl.is_zero());
+        assert_eq!(
+            parse(&[]).settings().unwrap().0.session_cache_ttl,
+            crate::settings::DEFAULT_SESSION_CACHE_TTL
+        );
         assert_eq!(s.access_ttl, TimeDelta::minutes(15));
         assert!(!format!("{s:?}").contains(&key), "Debug hides the key");
     }

@@ -11,6 +11,9 @@ use ipnet::IpNet;
 use crate::auth::{AuthPolicy, JwtSecret};
 use crate::clock::{Clock, SystemClock};
 
+/// Default lifetime of session-cache entries.
+pub const DEFAULT_SESSION_CACHE_TTL: Duration = Duration::from_secs(5);
+
 /// Request rate limits; 0 disables a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
@@ -41,6 +44,10 @@ pub struct Settings {
     pub access_ttl: TimeDelta,
     /// Refresh-token lifetime and lockout rules.
     pub auth: AuthPolicy,
+    /// Longest time a checked session stays in the in-process session cache; zero disables
+    /// the cache. Revocations in this process invalidate it at once; another replica may
+    /// accept a revoked session for at most this long.
+    pub session_cache_ttl: Duration,
     /// Rate limits.
     pub rate_limits: RateLimits,
     /// Largest accepted request body, bytes.
@@ -57,13 +64,14 @@ pub struct Settings {
 
 impl Settings {
     /// The defaults, with this key: 15-minute access tokens, 7-day refresh tokens, lockout
-    /// after 5 failures in 15 minutes, 5/min auth, 200/day anonymous, 600/min per user,
+    /// after 5 failures in 15 minutes, a 5-second session cache, 5/min auth, 200/day anonymous, 600/min per user,
     /// 1 MiB bodies, 30 s timeout, no CORS origins, no trusted proxies, the system clock.
     pub fn new(jwt_secret: JwtSecret) -> Self {
         Self {
             jwt_secret,
             access_ttl: TimeDelta::minutes(15),
             auth: AuthPolicy::default(),
+            session_cache_ttl: DEFAULT_SESSION_CACHE_TTL,
             rate_limits: RateLimits::default(),
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),

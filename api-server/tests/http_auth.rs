@@ -8,6 +8,8 @@ mod support;
 mod admin;
 #[path = "http_auth/flows.rs"]
 mod flows;
+#[path = "http_auth/session_cache.rs"]
+mod session_cache;
 
 use support::app::TestApp;
 
@@ -48,4 +50,30 @@ on_both_stores!(
     admin::admin_revoke_takes_effect_on_the_next_request,
     admin::admin_manages_users,
     admin::audit_log_is_filtered_and_paginated,
+    session_cache::cached_session_is_invalidated_by_logout,
+    session_cache::cached_session_is_invalidated_by_lock,
+    session_cache::cached_session_is_invalidated_by_role_change,
+    session_cache::cached_session_is_invalidated_by_admin_revoke,
+    session_cache::cached_session_is_invalidated_by_rotation_and_reuse,
+    session_cache::own_account_changes_show_at_once,
 );
+
+/// Settings with the session cache off.
+fn no_session_cache(s: &mut ogf_api::settings::Settings) {
+    s.session_cache_ttl = std::time::Duration::ZERO;
+}
+
+#[tokio::test]
+async fn embedded_zero_ttl_disables_the_session_cache() {
+    let (store, _dir) = support::backends::embedded().await;
+    session_cache::zero_ttl_disables_the_cache(TestApp::new(store, no_session_cache).await).await;
+}
+
+#[tokio::test]
+async fn mongodb_zero_ttl_disables_the_session_cache() {
+    support::backends::run_on_mongodb(|store| async move {
+        let app = TestApp::new(std::sync::Arc::new(store), no_session_cache).await;
+        session_cache::zero_ttl_disables_the_cache(app).await;
+    })
+    .await;
+}

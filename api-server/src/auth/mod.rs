@@ -1,10 +1,12 @@
 //! Authentication: password hashing, access and refresh tokens, sessions, lockout, the
 //! first admin account, and security events for the audit log.
 
+mod accounts;
 pub mod bootstrap;
 pub mod password;
 pub mod secret;
 pub mod service;
+pub mod session_cache;
 pub mod token;
 
 use crate::domain::ValidationError;
@@ -12,6 +14,7 @@ use crate::store::StoreError;
 
 pub use secret::{Environment, JwtSecret, SecretError};
 pub use service::{Auth, AuthPolicy, Principal, TokenPair};
+pub use session_cache::SessionCache;
 pub use token::{Claims, TokenKeys};
 
 /// Why an authentication operation failed.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use prometheus::IntCounterVec;
 
+use super::session_cache::SessionCache;
 use super::token::{TokenKeys, hash_refresh_token, random_token};
 use super::{AuthError, password};
 use crate::clock::Clock;
@@ -70,16 +71,20 @@ pub struct Principal {
     pub family_id: String,
     /// Role carried by the access token.
     pub role: Role,
+    /// The account as of the session check (possibly from the session cache, so at most the
+    /// cache TTL old when changed by another replica); its password hash is left empty.
+    pub user: Arc<User>,
 }
 
 /// The authentication service.
 #[derive(Clone)]
 pub struct Auth {
-    store: Arc<dyn Store>,
-    keys: TokenKeys,
-    clock: Arc<dyn Clock>,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) keys: TokenKeys,
+    pub(super) clock: Arc<dyn Clock>,
     policy: AuthPolicy,
     failures: IntCounterVec,
+    pub(super) sessions: SessionCache,
 }
 
 impl fmt::Debug for Auth {
@@ -92,13 +97,15 @@ impl fmt::Debug for Auth {
 }
 
 impl Auth {
-    /// A service over `store`; `failures` is `ogf_auth_failures_total{reason}`.
+    /// A service over `store`; `failures` is `ogf_auth_failures_total{reason}`; `sessions`
+    /// caches session checks (see [`SessionCache`]).
     pub fn new(
         store: Arc<dyn Store>,
         keys: TokenKeys,
         clock: Arc<dyn Clock>,
         policy: AuthPolicy,
         failures: IntCounterVec,
+        sessions: SessionCache,
     ) -> Self {
         Self {
             store,
@@ -106,7 +113,13 @@ impl Auth {
             clock,
             policy,
             failures,
+            sessions,
         }
+    }
+
+    /// The session cache.
+    pub fn session_cache(&self) -> &SessionCache {
+        &self.sessions
     }
 
     /// The token keys (also used by the rate limiter to tell users from anonymous clients).
@@ -279,6 +292,7 @@ impl Auth {
         let user = self.store.user(&session.user_id).await?;
         let Some(user) = user.filter(|u| !u.locked && now < session.expires_at) else {
             self.store.revoke_family(&session.family_id).await?;
+            self.sessions.invalidate_family(&session.family_id);
             self.count_failure("invalid_refresh_token");
             return Err(AuthError::InvalidRefreshToken);
         };
@@ -287,11 +301,13 @@ impl Auth {
             // Another request rotated it first: the same token was used twice.
             return Err(self.reused(&session, ip).await?);
         }
+        self.sessions.invalidate_session(&session.id);
         self.pair(&user, &next, refresh_token)
     }
 
     async fn reused(&self, session: &Session, ip: Option<&str>) -> Result<AuthError, AuthError> {
         let revoked = self.store.revoke_family(&session.family_id).await?;
+        self.sessions.invalidate_family(&session.family_id);
         self.count_failure("refresh_token_reused");
         tracing::warn!(user_id = %session.user_id, revoked, "refresh token reuse: session family revoked");
         self.audit(
@@ -305,31 +321,10 @@ impl Auth {
         Ok(AuthError::RefreshTokenReused)
     }
 
-    /// Checks an access token and that its session is still active (so that sign-out and
-    /// revocation take effect on the next request).
-    pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
-        let now = self.clock.now();
-        let claims = self.keys.verify(access_token, now).inspect_err(|_| {
-            self.count_failure("invalid_token");
-        })?;
-        let session = self.store.session(&claims.sid).await?;
-        match session {
-            Some(s) if s.is_usable(now) && s.user_id == claims.sub => Ok(Principal {
-                user_id: claims.sub,
-                session_id: s.id,
-                family_id: s.family_id,
-                role: claims.role,
-            }),
-            _ => {
-                self.count_failure("revoked_session");
-                Err(AuthError::InvalidToken)
-            }
-        }
-    }
-
     /// Ends the caller's session family at once.
     pub async fn logout(&self, principal: &Principal, ip: Option<&str>) -> Result<(), AuthError> {
         self.store.revoke_family(&principal.family_id).await?;
+        self.sessions.invalidate_family(&principal.family_id);
         self.audit(AuditKind::Logout, Some(&principal.user_id), None, ip, "")
             .await;
         Ok(())

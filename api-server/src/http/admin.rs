@@ -129,7 +129,7 @@ pub async fn update_user(
     let old_locked = user.locked;
     user.role = body.role.unwrap_or(old_role);
     user.locked = body.locked.unwrap_or(old_locked);
-    if !state.users().update_user(&user).await? {
+    if !state.auth().update_account(&user).await? {
         return Err(Problem::not_found(format!("No user with id '{id}'.")));
     }
     let ip = ip.to_audit();
@@ -144,7 +144,7 @@ pub async fn update_user(
         }
     };
     if user.role != old_role || user.locked != old_locked {
-        state.users().revoke_user_sessions(&user.id).await?;
+        state.auth().revoke_user_sessions(&user.id).await?;
     }
     if user.role != old_role {
         audit(AuditKind::RoleChanged, format!("{old_role}->{}", user.role)).await;
@@ -179,7 +179,7 @@ pub async fn delete_user(
 ) -> Result<StatusCode, Problem> {
     not_self(&admin, &id, "delete")?;
     let user = target(&state, &id).await?;
-    if !state.users().delete_user(&user.id).await? {
+    if !state.auth().delete_account(&user.id).await? {
         return Err(Problem::not_found(format!("No user with id '{id}'.")));
     }
     state
@@ -212,7 +212,7 @@ pub async fn revoke_sessions(
     Path(id): Path<String>,
 ) -> Result<Json<RevokedSessions>, Problem> {
     let user = target(&state, &id).await?;
-    let revoked = state.users().revoke_user_sessions(&user.id).await?;
+    let revoked = state.auth().revoke_user_sessions(&user.id).await?;
     state
         .auth()
         .audit(

@@ -39,11 +39,11 @@ use tracing::Level;
 
 use self::metrics::HttpMetrics;
 use self::rate_limit::RateLimiters;
-use crate::auth::{Auth, TokenKeys};
+use crate::auth::{Auth, SessionCache, TokenKeys};
 use crate::settings::Settings;
 use crate::store::{InstrumentedStore, ListingStore, Store};
 
-/// Shared state of the app: stores, authentication, rate limiters, settings and its own
+/// Shared state of the app: the (instrumented) store, authentication, rate limiters, settings and its own
 /// metrics registry.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -52,8 +52,7 @@ pub struct AppState {
 
 #[derive(Debug)]
 struct Shared {
-    store: InstrumentedStore,
-    backend: Arc<dyn Store>,
+    store: Arc<InstrumentedStore>,
     auth: Auth,
     limiters: RateLimiters,
     settings: Settings,
@@ -63,26 +62,26 @@ struct Shared {
 }
 
 impl AppState {
-    /// Wraps `store` with store metrics and builds authentication and rate limiting from
+    /// Wraps `store` with store metrics and builds authentication (with its session cache) and rate limiting from
     /// `settings`; every metric lives in a registry owned by this state.
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
-        let listings: Arc<dyn ListingStore> = store.clone();
-        let instrumented = InstrumentedStore::new(listings, &registry)?;
+        let instrumented = Arc::new(InstrumentedStore::new(store, &registry)?);
         let http_metrics = HttpMetrics::register(&registry)?;
         let security = metrics::SecurityMetrics::register(&registry)?;
+        let sessions = SessionCache::new(settings.session_cache_ttl, &registry)?;
         let auth = Auth::new(
-            Arc::clone(&store),
+            Arc::clone(&instrumented) as Arc<dyn Store>,
             TokenKeys::new(&settings.jwt_secret, settings.access_ttl),
             Arc::clone(&settings.clock),
             settings.auth,
             security.auth_failures,
+            sessions,
         );
         let limiters = RateLimiters::new(settings.rate_limits, security.rate_limit_rejections);
         Ok(Self {
             inner: Arc::new(Shared {
                 store: instrumented,
-                backend: store,
                 auth,
                 limiters,
                 settings,
@@ -95,12 +94,13 @@ impl AppState {
 
     /// The listing store (instrumented).
     pub fn store(&self) -> &dyn ListingStore {
-        &self.inner.store
+        self.inner.store.as_ref()
     }
 
-    /// The whole store: accounts, sessions, audit log.
+    /// The whole store: accounts, sessions, audit log (instrumented). Account writes that
+    /// end sessions go through [`Auth`] instead, which also invalidates the session cache.
     pub fn users(&self) -> &dyn Store {
-        self.inner.backend.as_ref()
+        self.inner.store.as_ref()
     }
 
     /// The authentication service.

@@ -1,32 +1,37 @@
-//! A store decorator that records `ogf_store_operation_duration_seconds{op}`.
+//! A store decorator that records `ogf_store_operation_duration_seconds{op}` for every
+//! operation of every store trait. `op` is the trait method's name (a fixed set, so the
+//! label stays low-cardinality): listings `insert`, `get`, `search`, ...; accounts
+//! `create_user`, `session`, `rotate_session`, ...; audit `record_audit`, `audit_page`.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use prometheus::{HistogramOpts, HistogramVec, Registry};
 
-use super::{ListingStore, StoreError, StoreKind};
-use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
+use super::{AuditStore, ListingStore, Store, StoreError, StoreKind, UserPage, UserStore};
+use crate::domain::{
+    AuditEvent, AuditPage, AuditQuery, Cursor, Email, Listing, ListingFilter, Page, SearchQuery,
+    Session, User,
+};
 
 /// Latency buckets for store operations, seconds.
 const BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
-/// Wraps a store and times every operation.
+/// Wraps a store and times every operation (failed ones too).
 #[derive(Debug, Clone)]
 pub struct InstrumentedStore {
-    inner: Arc<dyn ListingStore>,
+    inner: Arc<dyn Store>,
     duration: HistogramVec,
 }
 
 impl InstrumentedStore {
     /// Registers the histogram in `registry` and wraps `inner`.
-    pub fn new(
-        inner: Arc<dyn ListingStore>,
-        registry: &Registry,
-    ) -> Result<Self, prometheus::Error> {
+    pub fn new(inner: Arc<dyn Store>, registry: &Registry) -> Result<Self, prometheus::Error> {
         let duration = HistogramVec::new(
             HistogramOpts::new(
                 "ogf_store_operation_duration_seconds",
@@ -39,10 +44,14 @@ impl InstrumentedStore {
         Ok(Self { inner, duration })
     }
 
-    fn observe(&self, op: &str, started: Instant) {
+    /// Runs `operation` and records its duration under `op`.
+    async fn timed<T>(&self, op: &'static str, operation: impl Future<Output = T>) -> T {
+        let started = Instant::now();
+        let result = operation.await;
         self.duration
             .with_label_values(&[op])
             .observe(started.elapsed().as_secs_f64());
+        result
     }
 }
 
@@ -53,44 +62,250 @@ impl ListingStore for InstrumentedStore {
     }
 
     async fn insert(&self, listing: &Listing) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let result = self.inner.insert(listing).await;
-        self.observe("insert", started);
-        result
+        self.timed("insert", self.inner.insert(listing)).await
     }
 
     async fn insert_many(&self, listings: &[Listing]) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let result = self.inner.insert_many(listings).await;
-        self.observe("insert_many", started);
-        result
+        self.timed("insert_many", self.inner.insert_many(listings))
+            .await
     }
 
     async fn get(&self, id: &str) -> Result<Option<Listing>, StoreError> {
-        let started = Instant::now();
-        let result = self.inner.get(id).await;
-        self.observe("get", started);
-        result
+        self.timed("get", self.inner.get(id)).await
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError> {
-        let started = Instant::now();
-        let result = self.inner.search(query).await;
-        self.observe("search", started);
-        result
+        self.timed("search", self.inner.search(query)).await
     }
 
     async fn count(&self, filter: &ListingFilter) -> Result<u64, StoreError> {
-        let started = Instant::now();
-        let result = self.inner.count(filter).await;
-        self.observe("count", started);
-        result
+        self.timed("count", self.inner.count(filter)).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let result = self.inner.ping().await;
-        self.observe("ping", started);
-        result
+        self.timed("ping", self.inner.ping()).await
+    }
+}
+
+#[async_trait]
+impl UserStore for InstrumentedStore {
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        self.timed("create_user", self.inner.create_user(user))
+            .await
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        self.timed("user", self.inner.user(id)).await
+    }
+
+    async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        self.timed("user_by_email", self.inner.user_by_email(email))
+            .await
+    }
+
+    async fn users_page(&self, after: Option<&Cursor>, limit: u32) -> Result<UserPage, StoreError> {
+        self.timed("users_page", self.inner.users_page(after, limit))
+            .await
+    }
+
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
+        self.timed("update_user", self.inner.update_user(user))
+            .await
+    }
+
+    async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
+        self.timed("delete_user", self.inner.delete_user(id)).await
+    }
+
+    async fn has_admin(&self) -> Result<bool, StoreError> {
+        self.timed("has_admin", self.inner.has_admin()).await
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.timed("create_session", self.inner.create_session(session))
+            .await
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        self.timed("session", self.inner.session(id)).await
+    }
+
+    async fn session_by_refresh_hash(
+        &self,
+        refresh_hash: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        self.timed(
+            "session_by_refresh_hash",
+            self.inner.session_by_refresh_hash(refresh_hash),
+        )
+        .await
+    }
+
+    async fn rotate_session(&self, old_id: &str, next: &Session) -> Result<bool, StoreError> {
+        self.timed("rotate_session", self.inner.rotate_session(old_id, next))
+            .await
+    }
+
+    async fn revoke_family(&self, family_id: &str) -> Result<u64, StoreError> {
+        self.timed("revoke_family", self.inner.revoke_family(family_id))
+            .await
+    }
+
+    async fn revoke_user_sessions(&self, user_id: &str) -> Result<u64, StoreError> {
+        self.timed(
+            "revoke_user_sessions",
+            self.inner.revoke_user_sessions(user_id),
+        )
+        .await
+    }
+
+    async fn record_login_failure(
+        &self,
+        user_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "record_login_failure",
+            self.inner.record_login_failure(user_id, at),
+        )
+        .await
+    }
+
+    async fn login_failures_since(
+        &self,
+        user_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.timed(
+            "login_failures_since",
+            self.inner.login_failures_since(user_id, since),
+        )
+        .await
+    }
+
+    async fn clear_login_failures(&self, user_id: &str) -> Result<(), StoreError> {
+        self.timed(
+            "clear_login_failures",
+            self.inner.clear_login_failures(user_id),
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl AuditStore for InstrumentedStore {
+    async fn record_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.timed("record_audit", self.inner.record_audit(event))
+            .await
+    }
+
+    async fn audit_page(&self, query: &AuditQuery) -> Result<AuditPage, StoreError> {
+        self.timed("audit_page", self.inner.audit_page(query)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::{AuditKind, Role, SessionState};
+    use crate::store::EmbeddedStore;
+
+    /// The sample count of `ogf_store_operation_duration_seconds{op}` in `registry`.
+    fn samples(registry: &Registry, op: &str) -> u64 {
+        registry
+            .gather()
+            .iter()
+            .filter(|f| f.name() == "ogf_store_operation_duration_seconds")
+            .flat_map(|f| f.get_metric().iter())
+            .filter(|m| m.get_label().iter().any(|l| l.value() == op))
+            .map(|m| m.get_histogram().get_sample_count())
+            .sum()
+    }
+
+    #[tokio::test]
+    async fn user_and_audit_operations_are_timed() {
+        let dir = tempfile::tempdir().unwrap();
+        let inner: Arc<dyn Store> = Arc::new(EmbeddedStore::open(dir.path()).await.unwrap());
+        let registry = Registry::new();
+        let store = InstrumentedStore::new(inner, &registry).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 1, 15, 12, 0, 0).unwrap();
+        let user = User {
+            id: "u1".into(),
+            email: Email::parse("u1@example.com").unwrap(),
+            password_hash: "x".into(),
+            role: Role::Buyer,
+            locked: false,
+            created_at: at,
+        };
+        store.create_user(&user).await.unwrap();
+        assert!(store.user("u1").await.unwrap().is_some());
+        assert!(store.user("u1").await.unwrap().is_some());
+        store.user_by_email(&user.email).await.unwrap();
+        store.users_page(None, 10).await.unwrap();
+        store.update_user(&user).await.unwrap();
+        store.has_admin().await.unwrap();
+        let session = Session {
+            id: "s1".into(),
+            user_id: "u1".into(),
+            family_id: "f1".into(),
+            refresh_hash: "h1".into(),
+            created_at: at,
+            expires_at: at + chrono::TimeDelta::days(1),
+            state: SessionState::Active,
+        };
+        store.create_session(&session).await.unwrap();
+        store.session("s1").await.unwrap();
+        store.session_by_refresh_hash("h1").await.unwrap();
+        let next = Session {
+            id: "s2".into(),
+            refresh_hash: "h2".into(),
+            ..session.clone()
+        };
+        store.rotate_session("s1", &next).await.unwrap();
+        store.revoke_family("f1").await.unwrap();
+        store.revoke_user_sessions("u1").await.unwrap();
+        store.record_login_failure("u1", at).await.unwrap();
+        store.login_failures_since("u1", at).await.unwrap();
+        store.clear_login_failures("u1").await.unwrap();
+        store
+            .record_audit(&AuditEvent {
+                id: "a1".into(),
+                at,
+                kind: AuditKind::Logout,
+                user_id: Some("u1".into()),
+                actor_id: None,
+                ip: None,
+                detail: String::new(),
+            })
+            .await
+            .unwrap();
+        store.audit_page(&AuditQuery::all(10)).await.unwrap();
+        store.delete_user("u1").await.unwrap();
+
+        assert_eq!(samples(&registry, "user"), 2);
+        for op in [
+            "create_user",
+            "user_by_email",
+            "users_page",
+            "update_user",
+            "delete_user",
+            "has_admin",
+            "create_session",
+            "session",
+            "session_by_refresh_hash",
+            "rotate_session",
+            "revoke_family",
+            "revoke_user_sessions",
+            "record_login_failure",
+            "login_failures_since",
+            "clear_login_failures",
+            "record_audit",
+            "audit_page",
+        ] {
+            assert_eq!(samples(&registry, op), 1, "{op}");
+        }
+        assert_eq!(samples(&registry, "ping"), 0);
     }
 }
