@@ -1,6 +1,7 @@
 //! `ogf-api`: the Oil & Gas Finder marketplace API.
 //!
 //! - [`domain`]: listing, account and audit types and rules (no I/O);
+//! - [`backup`]: encrypted, verified backups and restores of either store;
 //! - [`auth`]: passwords, tokens, sessions, lockout, the first admin;
 //! - [`store`]: the [`store::Store`] traits with embedded (SQLite) and MongoDB backends;
 //! - [`demo`]: deterministic demo data;
@@ -8,6 +9,7 @@
 //! - [`clock`]: time behind a trait (tests move it by hand).
 
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod demo;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use ogf_api::auth::bootstrap::{AdminBootstrap, ensure_admin};
+use ogf_api::backup::cli::{self, BackupCommand, RestoreArgs};
 use ogf_api::config::{LogFormat, ServeArgs, StoreChoice};
 use ogf_api::demo::{self, DEFAULT_SEED};
 use ogf_api::http::{AppState, app};
@@ -28,6 +29,10 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (the default).
     Serve(ServeArgs),
+    /// Back up the store into an encrypted artifact (or list, verify, prune artifacts).
+    Backup(Box<BackupCommand>),
+    /// Restore an artifact into the store (staged, verified, then swapped in).
+    Restore(RestoreArgs),
 }
 
 #[tokio::main]
@@ -36,9 +41,25 @@ async fn main() -> Result<()> {
     let args = match cli.command {
         Some(Command::Serve(args)) => args,
         None => cli.serve,
+        Some(Command::Backup(cmd)) => {
+            init_logging(log_format_from_env(), Some("warn"));
+            std::process::exit(cli::run_backup(*cmd).await);
+        }
+        Some(Command::Restore(args)) => {
+            init_logging(log_format_from_env(), Some("warn"));
+            std::process::exit(cli::run_restore(args).await);
+        }
     };
     init_logging(args.log_format, args.log_level.as_deref());
     serve(args).await
+}
+
+/// Log format of the backup commands: `OGF_LOG_FORMAT` (`json` in the operator's Jobs).
+fn log_format_from_env() -> LogFormat {
+    match std::env::var("OGF_LOG_FORMAT").as_deref() {
+        Ok("json") => LogFormat::Json,
+        _ => LogFormat::Pretty,
+    }
 }
 
 /// Filter precedence: `OGF_LOG`, `RUST_LOG`, `--log-level`/`OGF_LOG_LEVEL`, `info`; empty

@@ -6,6 +6,8 @@
 //! run alongside the writer).
 
 mod audit;
+pub mod dump;
+mod load;
 mod pool;
 mod query;
 mod row;

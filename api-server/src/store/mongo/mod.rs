@@ -3,9 +3,11 @@
 
 mod audit;
 mod doc;
+pub mod dump;
 mod error;
 mod filter;
 pub mod indexes;
+pub mod restore;
 mod uri;
 mod user_docs;
 mod users;
