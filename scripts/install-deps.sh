@@ -35,4 +35,35 @@ if ! command -v hadolint >/dev/null && [ ! -x "$hadolint_venv/bin/hadolint" ]; t
 fi
 # --- end hadolint ---
 
+# --- promtool and Lua 5.1: alert rules (e2e/tests/alerts.rs) and Argo CD Lua (e2e/tests/argocd_lua.rs) ---
+# promtool comes from Debian's prometheus package, extracted (not installed: that would
+# bring in the daemon and its service) into ~/.cache/ogf-testenv/promtool/<version>/.
+# Lua 5.1 is the interpreter version Argo CD embeds (gopher-lua); Debian's lua5.1.
+sudo_cmd=""
+[ "$(id -u)" = 0 ] || sudo_cmd=sudo
+apt_install() {
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "$@"
+}
+command -v lua5.1 >/dev/null || { echo "installing Debian package lua5.1"; apt_install lua5.1; }
+promtool_dir=$HOME/.cache/ogf-testenv/promtool
+if ! command -v promtool >/dev/null && ! ls "$promtool_dir"/*/usr/bin/promtool >/dev/null 2>&1; then
+  echo "extracting promtool from Debian's prometheus package into $promtool_dir"
+  command -v apt-get >/dev/null || { echo "error: apt-get is needed to fetch promtool" >&2; exit 1; }
+  prom_version=$(apt-cache policy prometheus 2>/dev/null | awk '/Candidate:/ {print $2}')
+  if [ -z "$prom_version" ] || [ "$prom_version" = "(none)" ]; then
+    $sudo_cmd apt-get update -qq
+    prom_version=$(apt-cache policy prometheus | awk '/Candidate:/ {print $2}')
+  fi
+  dl=$(mktemp -d)
+  # As root, apt-get warns that it downloads "unsandboxed": harmless.
+  (cd "$dl" && apt-get download -qq prometheus)
+  dpkg -x "$dl"/prometheus_*.deb "$dl/x"
+  mkdir -p "$promtool_dir/$prom_version/usr/bin"
+  cp "$dl/x/usr/bin/promtool" "$promtool_dir/$prom_version/usr/bin/promtool"
+  rm -rf "$dl"
+  "$promtool_dir/$prom_version/usr/bin/promtool" --version >/dev/null
+fi
+# --- end promtool and Lua ---
+
 echo "tools ok"

@@ -15,5 +15,6 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod migrate;
 pub mod settings;
 pub mod store;

@@ -11,6 +11,7 @@ use ogf_api::backup::cli::{self, BackupCommand, RestoreArgs};
 use ogf_api::config::{LogFormat, ServeArgs, StoreChoice};
 use ogf_api::demo::{self, DEFAULT_SEED};
 use ogf_api::http::{AppState, app};
+use ogf_api::migrate::{self, MigrateArgs};
 use ogf_api::store::{EmbeddedStore, MongoStore, Store, redacted_uri};
 use tracing_subscriber::EnvFilter;
 
@@ -33,6 +34,8 @@ enum Command {
     Backup(Box<BackupCommand>),
     /// Restore an artifact into the store (staged, verified, then swapped in).
     Restore(RestoreArgs),
+    /// Bring the store's schema and indexes up to this version, then exit.
+    Migrate(MigrateArgs),
 }
 
 #[tokio::main]
@@ -48,6 +51,10 @@ async fn main() -> Result<()> {
         Some(Command::Restore(args)) => {
             init_logging(log_format_from_env(), Some("warn"));
             std::process::exit(cli::run_restore(args).await);
+        }
+        Some(Command::Migrate(args)) => {
+            init_logging(log_format_from_env(), Some("warn"));
+            std::process::exit(migrate::run(args).await);
         }
     };
     init_logging(args.log_format, args.log_level.as_deref());

@@ -71,11 +71,15 @@ async fn search_returns_newest_first_with_all_fields() {
     let res = app.get("/api/v1/listings").await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.content_type(), "application/json");
-    assert_eq!(res.ids()[..3], ["c01", "c02", "c03"]);
+    assert_eq!(
+        res.ids()[..3],
+        ["c01", "c02", "c04"],
+        "the draft c03 is hidden from anonymous callers"
+    );
     assert_eq!(
         res.json()["next_cursor"],
         Value::Null,
-        "12 items fit the default page of 20"
+        "11 visible items fit the default page of 20"
     );
     let first = &res.json()["items"][0];
     assert_eq!(first["type"], "mineral_rights");
@@ -94,19 +98,18 @@ async fn search_filters() {
     let app = TestApp::new(&crafted()).await;
     let cases: &[(&str, &[&str])] = &[
         ("type=working_interest", &["c02", "c04"]),
-        ("status=draft", &["c03"]),
+        ("status=draft", &[]), // drafts: only their seller and admins
+        ("status=under_contract", &["c04"]),
         ("basin=SCOOP%2FSTACK", &["c02"]),
         ("state=nd", &["c04"]),
         ("min_price=120000000", &["c02", "c04"]),
         ("max_price=0", &["c05"]),
-        (
-            "min_net_acres=50&max_price=50000000",
-            &["c01", "c03", "c07"],
-        ),
+        ("min_net_acres=50&max_price=50000000", &["c01", "c07"]),
         ("min_nri=80", &["c02", "c05"]),
         ("min_boe_d=1000", &["c05"]),
-        ("q=Midland", &["c01", "c03"]),
-        ("q=perm+basin", &["c01", "c07"]),
+        ("q=Midland", &["c01"]),
+        ("q=perm+basin", &["c07", "c01"]), // relevance: both words in c07's title
+        ("q=perm+basin&sort=newest", &["c01", "c07"]),
         ("q=%24where", &["c08"]),
         ("q=tie&limit=2", &["c12", "c11"]),
         ("q=&type=&sort=newest&limit=1", &["c01"]),

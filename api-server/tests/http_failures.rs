@@ -47,6 +47,15 @@ impl ListingStore for FailingStore {
     async fn count(&self, _: &ListingFilter) -> Result<u64, StoreError> {
         Err((self.error)())
     }
+    async fn update(&self, _: &Listing, _: DateTime<Utc>) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn delete(&self, _: &str, _: DateTime<Utc>) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn record_view(&self, _: &str) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
     async fn ping(&self) -> Result<(), StoreError> {
         if self.hang {
             std::future::pending::<()>().await;

@@ -55,6 +55,13 @@ conformance!(
     login_failures_count_within_the_window,
     operator_like_user_input_is_literal,
     audit_log_filters_and_pages_like_the_reference,
+    full_listing_round_trips,
+    update_is_optimistic_and_keeps_views,
+    concurrent_view_increments_are_atomic,
+    drafts_are_visible_to_their_seller_only,
+    new_filters_and_geo_match_reference,
+    every_sort_pages_like_the_reference,
+    every_sort_never_repeats_or_skips_under_inserts,
 );
 
 #[tokio::test]

@@ -62,7 +62,10 @@ pub async fn run(
         tracing::info!(identity = %lease.identity, "leading");
         context.metrics.set_leader(true);
         let (stop_tx, stop_rx) = watch::channel(false);
-        let controllers = tokio::spawn({
+        // A JoinSet, not a bare spawn: if this future is dropped (the operator aborted), the
+        // controllers stop with it instead of running on unsupervised.
+        let mut controllers = tokio::task::JoinSet::new();
+        controllers.spawn({
             let (context, scope) = (context.clone(), scope.clone());
             async move { controller::run(context, &scope, stop_rx).await }
         });
@@ -71,7 +74,7 @@ pub async fn run(
             _ = shutdown.wait_for(|s| *s) => true,
         };
         let _ = stop_tx.send(true);
-        let _ = controllers.await;
+        let _ = controllers.join_next().await;
         context.metrics.set_leader(false);
         if shutting_down {
             break;

@@ -2,7 +2,79 @@
 
 use std::time::Duration;
 
-use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{
+    GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry,
+};
+
+/// Backup and Restore metrics (names fixed: alerts depend on them).
+#[derive(Clone, Debug)]
+struct BackupMetrics {
+    last_success: GaugeVec,
+    last_failure: GaugeVec,
+    duration: GaugeVec,
+    size: GaugeVec,
+    runs: IntCounterVec,
+    restores: IntCounterVec,
+    restore_duration: HistogramVec,
+}
+
+impl BackupMetrics {
+    fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let per_backup =
+            |name: &str, help: &str| GaugeVec::new(Opts::new(name, help), &["namespace", "backup"]);
+        let metrics = Self {
+            last_success: per_backup(
+                "ogf_backup_last_success_timestamp_seconds",
+                "Unix time of the last successful backup, per Backup.",
+            )?,
+            last_failure: per_backup(
+                "ogf_backup_last_failure_timestamp_seconds",
+                "Unix time of the last failed backup, per Backup.",
+            )?,
+            duration: per_backup(
+                "ogf_backup_duration_seconds",
+                "Duration of the last finished backup run, per Backup.",
+            )?,
+            size: per_backup(
+                "ogf_backup_size_bytes",
+                "Size of the last successful backup artifact (encrypted), per Backup.",
+            )?,
+            runs: IntCounterVec::new(
+                Opts::new(
+                    "ogf_backup_runs_total",
+                    "Backup runs, by namespace and outcome (succeeded, failed, skipped).",
+                ),
+                &["namespace", "outcome"],
+            )?,
+            restores: IntCounterVec::new(
+                Opts::new(
+                    "ogf_restore_total",
+                    "Finished Restores, by namespace and outcome (succeeded, failed).",
+                ),
+                &["namespace", "outcome"],
+            )?,
+            restore_duration: HistogramVec::new(
+                HistogramOpts::new(
+                    "ogf_restore_duration_seconds",
+                    "Time a Restore took from start to end, by namespace.",
+                )
+                .buckets(vec![
+                    5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0,
+                ]),
+                &["namespace"],
+            )?,
+        };
+        registry.register(Box::new(metrics.last_success.clone()))?;
+        registry.register(Box::new(metrics.last_failure.clone()))?;
+        registry.register(Box::new(metrics.duration.clone()))?;
+        registry.register(Box::new(metrics.size.clone()))?;
+        registry.register(Box::new(metrics.runs.clone()))?;
+        registry.register(Box::new(metrics.restores.clone()))?;
+        registry.register(Box::new(metrics.restore_duration.clone()))?;
+        Ok(metrics)
+    }
+}
 
 /// Reconcile and leadership metrics, labelled by kind (never by object).
 #[derive(Clone, Debug)]
@@ -14,9 +86,11 @@ pub struct Metrics {
     writes: IntCounterVec,
     api_requests: IntCounterVec,
     leader: IntGauge,
+    marketplace_ready: IntGaugeVec,
     rollouts: IntCounterVec,
     rollout_duration: HistogramVec,
     rollout_switch: Histogram,
+    backups: BackupMetrics,
 }
 
 impl Metrics {
@@ -62,6 +136,13 @@ impl Metrics {
             "ogf_operator_leader",
             "1 while this replica holds the leader lease, else 0.",
         )?;
+        let marketplace_ready = IntGaugeVec::new(
+            Opts::new(
+                "ogf_marketplace_ready",
+                "1 while a Marketplace's Ready condition is True, else 0, per Marketplace.",
+            ),
+            &["namespace", "marketplace"],
+        )?;
         let rollouts = IntCounterVec::new(
             Opts::new(
                 "ogf_rollout_total",
@@ -95,6 +176,8 @@ impl Metrics {
         registry.register(Box::new(writes.clone()))?;
         registry.register(Box::new(api_requests.clone()))?;
         registry.register(Box::new(leader.clone()))?;
+        registry.register(Box::new(marketplace_ready.clone()))?;
+        let backups = BackupMetrics::new(&registry)?;
         Ok(Self {
             registry,
             reconciles,
@@ -103,10 +186,19 @@ impl Metrics {
             writes,
             api_requests,
             leader,
+            marketplace_ready,
             rollouts,
             rollout_duration,
             rollout_switch,
+            backups,
         })
+    }
+
+    /// Records whether Marketplace `name` in `namespace` is Ready (for the not-Ready alert).
+    pub fn marketplace_ready(&self, namespace: &str, name: &str, ready: bool) {
+        self.marketplace_ready
+            .with_label_values(&[namespace, name])
+            .set(i64::from(ready));
     }
 
     /// The registry, for the `/metrics` endpoint.
@@ -175,6 +267,111 @@ impl Metrics {
     /// Finished Rollouts with `outcome` so far, for tests.
     pub fn rollout_count(&self, outcome: &str) -> u64 {
         self.rollouts.with_label_values(&[outcome]).get()
+    }
+
+    /// Records a successful backup of `backup` in `namespace`: finished at `finished_unix`
+    /// (seconds), taking `duration_seconds`, producing an artifact of `size_bytes`.
+    pub fn backup_succeeded(
+        &self,
+        namespace: &str,
+        backup: &str,
+        finished_unix: f64,
+        duration_seconds: f64,
+        size_bytes: f64,
+    ) {
+        let labels = [namespace, backup];
+        let m = &self.backups;
+        m.last_success.with_label_values(&labels).set(finished_unix);
+        m.duration.with_label_values(&labels).set(duration_seconds);
+        m.size.with_label_values(&labels).set(size_bytes);
+        m.runs.with_label_values(&[namespace, "succeeded"]).inc();
+    }
+
+    /// Records a failed backup of `backup` in `namespace` at `finished_unix`, after
+    /// `duration_seconds` when known.
+    pub fn backup_failed(
+        &self,
+        namespace: &str,
+        backup: &str,
+        finished_unix: f64,
+        duration_seconds: Option<f64>,
+    ) {
+        let labels = [namespace, backup];
+        let m = &self.backups;
+        m.last_failure.with_label_values(&labels).set(finished_unix);
+        if let Some(duration) = duration_seconds {
+            m.duration.with_label_values(&labels).set(duration);
+        }
+        m.runs.with_label_values(&[namespace, "failed"]).inc();
+    }
+
+    /// Sets the last success and failure times of `backup` from its status, so that alerts on
+    /// them hold across operator restarts (the run counters start again from zero).
+    pub fn backup_observed(&self, namespace: &str, backup: &str, status: &ogf_crds::BackupStatus) {
+        let labels = [namespace, backup];
+        let unix = |t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time| {
+            t.0.as_millisecond() as f64 / 1000.0
+        };
+        if let Some(time) = &status.last_successful_time {
+            self.backups
+                .last_success
+                .with_label_values(&labels)
+                .set(unix(time));
+        }
+        if let Some(time) = &status.last_failure_time {
+            self.backups
+                .last_failure
+                .with_label_values(&labels)
+                .set(unix(time));
+        }
+    }
+
+    /// Records a backup run that was due but skipped (a restore in progress).
+    pub fn backup_skipped(&self, namespace: &str) {
+        self.backups
+            .runs
+            .with_label_values(&[namespace, "skipped"])
+            .inc();
+    }
+
+    /// Forgets the per-Backup series of a deleted Backup.
+    pub fn backup_deleted(&self, namespace: &str, backup: &str) {
+        let labels = [namespace, backup];
+        let m = &self.backups;
+        for gauge in [&m.last_success, &m.last_failure, &m.duration, &m.size] {
+            let _ = gauge.remove_label_values(&labels);
+        }
+    }
+
+    /// Backup runs in `namespace` with `outcome` so far, for tests.
+    pub fn backup_run_count(&self, namespace: &str, outcome: &str) -> u64 {
+        self.backups
+            .runs
+            .with_label_values(&[namespace, outcome])
+            .get()
+    }
+
+    /// Records a finished Restore in `namespace` with `outcome` (`succeeded` or `failed`) and,
+    /// when known, how long it took.
+    pub fn restore_finished(&self, namespace: &str, outcome: &str, took: Option<Duration>) {
+        self.backups
+            .restores
+            .with_label_values(&[namespace, outcome])
+            .inc();
+        if let Some(took) = took {
+            self.backups
+                .restore_duration
+                .with_label_values(&[namespace])
+                .observe(took.as_secs_f64());
+        }
+    }
+
+    /// Finished Restores in `namespace` with `outcome` so far, for tests.
+    pub fn restore_count(&self, namespace: &str, outcome: &str) -> u64 {
+        self.backups
+            .restores
+            .with_label_values(&[namespace, outcome])
+            .get()
     }
 
     /// Sets whether this replica leads.

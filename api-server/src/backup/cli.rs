@@ -28,7 +28,7 @@ pub struct StoreArgs {
     #[arg(long, env = "OGF_MONGODB_URI", hide_env_values = true)]
     pub mongodb_uri: Option<String>,
     /// File holding the MongoDB connection string (trailing whitespace trimmed).
-    #[arg(long)]
+    #[arg(long, env = "OGF_MONGODB_URI_FILE")]
     pub mongodb_uri_file: Option<PathBuf>,
     /// MongoDB database name.
     #[arg(long, env = "OGF_MONGODB_DATABASE", default_value = "ogf")]

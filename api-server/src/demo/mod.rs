@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::domain::{Listing, ValidationError};
+use crate::domain::{Listing, SaleType, ValidationError};
 
 /// Seed used by `ogf-api serve` for first-start demo data.
 pub const DEFAULT_SEED: u64 = 0x06F_2026;
@@ -41,7 +41,18 @@ pub fn listing(index: u64, seed: u64, newest: DateTime<Utc>) -> Result<Listing, 
     let id = uuid::Builder::from_unix_timestamp_millis(ms, &id_bytes)
         .into_uuid()
         .to_string();
-    draft::draft(&mut rng).validate(id, created_at)
+    let mut input = draft::draft(&mut rng);
+    // Bidding listings close 7-90 days after they were listed (drawn last, so the fields
+    // above stay what they were before sale terms existed).
+    if matches!(input.sale_type, SaleType::Auction | SaleType::SealedBid) {
+        let days = rng.random_range(7..=90);
+        input.terms.ends_at = Some(created_at + Duration::days(days));
+        if input.sale_type == SaleType::Auction {
+            let step = (input.asking_price_cents / 100).max(100_000);
+            input.terms.bid_increment_cents = Some(step);
+        }
+    }
+    input.validate(id, created_at)
 }
 
 #[cfg(test)]

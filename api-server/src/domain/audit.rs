@@ -31,6 +31,14 @@ wire_enum!(
         SessionsRevoked => "sessions_revoked",
         /// An admin deleted an account.
         UserDeleted => "user_deleted",
+        /// A listing was created (`detail`: `listing=<id>`).
+        ListingCreated => "listing_created",
+        /// A listing's fields were changed (`detail`: `listing=<id> fields=a,b`).
+        ListingUpdated => "listing_updated",
+        /// A listing's status changed (`detail`: `listing=<id> draft->active`).
+        ListingStatusChanged => "listing_status_changed",
+        /// A listing was deleted (`detail`: `listing=<id>`).
+        ListingDeleted => "listing_deleted",
     }
 );
 

@@ -1,9 +1,12 @@
 //! The listing: an asset a seller offers on the marketplace.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 
+pub use super::input::{ListingMeta, NewListing};
 use super::kinds::{ListingStatus, ListingType, SaleType};
-use super::values::{GeoPoint, Percent, Production, StateCode, ValidationError, non_negative};
+use super::terms::{ApiNumber, EquipmentDetails, SaleTerms};
+use super::user::Role;
+use super::values::{GeoPoint, Percent, Production, StateCode, ValidationError};
 
 /// Longest accepted title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -17,6 +20,8 @@ pub const MAX_ID_LEN: usize = 64;
 pub struct Listing {
     /// Unique id (a UUID v7 string for listings created by the API).
     pub id: String,
+    /// The owning seller's user id (`None` for demo and imported listings: admins only).
+    pub seller_id: Option<String>,
     /// Short headline.
     pub title: String,
     /// Free text.
@@ -31,6 +36,8 @@ pub struct Listing {
     pub state: StateCode,
     /// County or parish.
     pub county: String,
+    /// Legal description (section-township-range, abstract, survey).
+    pub legal_description: Option<String>,
     /// Representative point.
     pub location: GeoPoint,
     /// Net acres.
@@ -41,14 +48,34 @@ pub struct Listing {
     pub nri_pct: Option<Percent>,
     /// Working interest.
     pub wi_pct: Option<Percent>,
+    /// Lease royalty rate (e.g. 18.75 for 3/16).
+    pub royalty_rate_pct: Option<Percent>,
+    /// Operator of record.
+    pub operator: Option<String>,
+    /// Number of wells.
+    pub well_count: Option<u32>,
+    /// API numbers of the wells (canonical, unique).
+    pub api_numbers: Vec<ApiNumber>,
     /// Daily production, where the asset produces.
     pub production: Option<Production>,
+    /// Date the production figures refer to.
+    pub production_as_of: Option<NaiveDate>,
+    /// Average monthly net cash flow, US cents (may be negative).
+    pub avg_monthly_net_cash_flow_cents: Option<i64>,
     /// Asking price in US cents.
     pub asking_price_cents: i64,
     /// How it is sold.
     pub sale_type: SaleType,
+    /// Reserve, bidding window, bid increment.
+    pub terms: SaleTerms,
+    /// Equipment details (equipment listings only).
+    pub equipment: Option<EquipmentDetails>,
+    /// How often buyers (anyone but the owner) opened the listing.
+    pub view_count: u64,
     /// Creation time, millisecond precision (what both stores keep).
     pub created_at: DateTime<Utc>,
+    /// Last change by its seller or an admin (never by a view), millisecond precision.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl Listing {
@@ -56,105 +83,97 @@ impl Listing {
     pub fn boe_d(&self) -> Option<f64> {
         self.production.map(|p| p.boe_d())
     }
-}
 
-/// Unvalidated listing input (from a seller, the demo generator or a store row).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewListing {
-    /// See [`Listing::title`].
-    pub title: String,
-    /// See [`Listing::description`].
-    pub description: String,
-    /// See [`Listing::listing_type`].
-    pub listing_type: ListingType,
-    /// See [`Listing::status`].
-    pub status: ListingStatus,
-    /// See [`Listing::basin`].
-    pub basin: String,
-    /// Two-letter state code, any case.
-    pub state: String,
-    /// See [`Listing::county`].
-    pub county: String,
-    /// Longitude.
-    pub lon: f64,
-    /// Latitude.
-    pub lat: f64,
-    /// See [`Listing::net_acres`].
-    pub net_acres: Option<f64>,
-    /// See [`Listing::gross_acres`].
-    pub gross_acres: Option<f64>,
-    /// See [`Listing::nri_pct`].
-    pub nri_pct: Option<f64>,
-    /// See [`Listing::wi_pct`].
-    pub wi_pct: Option<f64>,
-    /// Oil, bbl/d; production exists when oil or gas is given (the other counts as 0).
-    pub oil_bbl_d: Option<f64>,
-    /// Gas, Mcf/d.
-    pub gas_mcf_d: Option<f64>,
-    /// See [`Listing::asking_price_cents`].
-    pub asking_price_cents: i64,
-    /// See [`Listing::sale_type`].
-    pub sale_type: SaleType,
-}
-
-impl NewListing {
-    /// Applies every listing rule and returns the listing with `id` and `created_at`
-    /// (truncated to milliseconds).
-    pub fn validate(
-        self,
-        id: String,
-        created_at: DateTime<Utc>,
-    ) -> Result<Listing, ValidationError> {
-        validate_id(&id)?;
-        let title = text("title", self.title, 3, MAX_TITLE_CHARS)?;
-        let description = text("description", self.description, 0, MAX_DESCRIPTION_CHARS)?;
-        let basin = text("basin", self.basin, 1, 64)?;
-        let county = text("county", self.county, 1, 64)?;
-        let net_acres = self
-            .net_acres
-            .map(|v| non_negative("net_acres", v))
-            .transpose()?;
-        let gross_acres = self
-            .gross_acres
-            .map(|v| non_negative("gross_acres", v))
-            .transpose()?;
-        if let (Some(net), Some(gross)) = (net_acres, gross_acres)
-            && net > gross
-        {
-            return Err(ValidationError::new(
-                "net_acres",
-                "must not exceed gross_acres",
-            ));
-        }
-        let production = match (self.oil_bbl_d, self.gas_mcf_d) {
-            (None, None) => None,
-            (oil, gas) => Some(Production::new(oil.unwrap_or(0.0), gas.unwrap_or(0.0))?),
-        };
-        if self.asking_price_cents < 0 {
-            return Err(ValidationError::new("asking_price_cents", "must be >= 0"));
-        }
-        Ok(Listing {
-            id,
-            title,
-            description,
+    /// The writable fields, to change and validate again (PATCH).
+    pub fn to_input(&self) -> NewListing {
+        NewListing {
+            title: self.title.clone(),
+            description: self.description.clone(),
             listing_type: self.listing_type,
             status: self.status,
-            basin,
-            state: StateCode::parse("state", &self.state)?,
-            county,
-            location: GeoPoint::new(self.lon, self.lat)?,
-            net_acres,
-            gross_acres,
-            nri_pct: self
-                .nri_pct
-                .map(|v| Percent::new("nri_pct", v))
-                .transpose()?,
-            wi_pct: self.wi_pct.map(|v| Percent::new("wi_pct", v)).transpose()?,
-            production,
+            basin: self.basin.clone(),
+            state: self.state.as_str().to_owned(),
+            county: self.county.clone(),
+            legal_description: self.legal_description.clone(),
+            lon: self.location.lon(),
+            lat: self.location.lat(),
+            net_acres: self.net_acres,
+            gross_acres: self.gross_acres,
+            nri_pct: self.nri_pct.map(Percent::get),
+            wi_pct: self.wi_pct.map(Percent::get),
+            royalty_rate_pct: self.royalty_rate_pct.map(Percent::get),
+            operator: self.operator.clone(),
+            well_count: self.well_count,
+            api_numbers: self
+                .api_numbers
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect(),
+            oil_bbl_d: self.production.map(|p| p.oil_bbl_d()),
+            gas_mcf_d: self.production.map(|p| p.gas_mcf_d()),
+            production_as_of: self.production_as_of,
+            avg_monthly_net_cash_flow_cents: self.avg_monthly_net_cash_flow_cents,
             asking_price_cents: self.asking_price_cents,
             sale_type: self.sale_type,
-            created_at: created_at.trunc_subsecs(3),
-        })
+            terms: self.terms,
+            equipment: self.equipment.clone(),
+        }
+    }
+
+    /// Whether `user_id` owns this listing.
+    pub fn is_owned_by(&self, user_id: &str) -> bool {
+        self.seller_id.as_deref() == Some(user_id)
+    }
+
+    /// Whether this caller may change the listing and see its confidential fields (reserve
+    /// price): its seller, or an admin.
+    pub fn is_managed_by(&self, user_id: &str, role: Role) -> bool {
+        role == Role::Admin || (role == Role::Seller && self.is_owned_by(user_id))
+    }
+
+    /// Whether this caller (`None`: anonymous) may see the listing at all: drafts only by
+    /// those who manage them.
+    pub fn is_visible_to(&self, caller: Option<(&str, Role)>) -> bool {
+        self.status != ListingStatus::Draft
+            || caller.is_some_and(|(id, role)| self.is_managed_by(id, role))
+    }
+
+    /// The `updated_at` of the next write at `now`: strictly later than the current one, so
+    /// that optimistic concurrency checks always see a change.
+    pub fn next_updated_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let now = now.trunc_subsecs(3);
+        now.max(self.updated_at + chrono::TimeDelta::milliseconds(1))
+    }
+
+    /// Rules for listings written through the API (stricter than what may be stored, so
+    /// older rows stay readable): equipment details exactly on equipment listings, and an
+    /// active auction or sealed-bid listing needs an end time in the future.
+    pub fn check_write_rules(&self, now: DateTime<Utc>) -> Result<(), ValidationError> {
+        if self.listing_type == ListingType::Equipment && self.equipment.is_none() {
+            return Err(ValidationError::new(
+                "equipment",
+                "is required on equipment listings",
+            ));
+        }
+        let bidding = matches!(self.sale_type, SaleType::Auction | SaleType::SealedBid);
+        if bidding && self.status == ListingStatus::Active {
+            match self.terms.ends_at {
+                None => {
+                    return Err(ValidationError::new(
+                        "ends_at",
+                        "is required to publish an auction or sealed-bid listing",
+                    ));
+                }
+                Some(end) if end <= now => {
+                    return Err(ValidationError::new(
+                        "ends_at",
+                        "must be in the future to publish",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
     }
 }
 
@@ -180,7 +199,7 @@ pub fn new_listing_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-fn text(
+pub(super) fn text(
     field: &'static str,
     value: String,
     min: usize,
@@ -207,98 +226,5 @@ fn text(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn sample() -> NewListing {
-        NewListing {
-            title: "  320 NMA Midland County minerals ".into(),
-            description: "Fee minerals under active development.".into(),
-            listing_type: ListingType::MineralRights,
-            status: ListingStatus::Active,
-            basin: "Permian".into(),
-            state: "tx".into(),
-            county: "Midland".into(),
-            lon: -102.03,
-            lat: 31.87,
-            net_acres: Some(320.0),
-            gross_acres: Some(640.0),
-            nri_pct: Some(80.0),
-            wi_pct: None,
-            oil_bbl_d: Some(30.0),
-            gas_mcf_d: None,
-            asking_price_cents: 250_000_000,
-            sale_type: SaleType::Auction,
-        }
-    }
-
-    fn at() -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000, 123_456_789).unwrap()
-    }
-
-    #[test]
-    fn valid_listing_is_normalised() {
-        let l = sample().validate("abc-1".into(), at()).unwrap();
-        assert_eq!(l.title, "320 NMA Midland County minerals");
-        assert_eq!(l.state.as_str(), "TX");
-        assert_eq!(
-            l.created_at.timestamp_subsec_nanos(),
-            123_000_000,
-            "truncated to ms"
-        );
-        assert_eq!(l.boe_d(), Some(30.0), "gas missing counts as zero");
-    }
-
-    #[test]
-    fn no_production_means_no_boe() {
-        let mut n = sample();
-        n.oil_bbl_d = None;
-        assert_eq!(n.validate("a".into(), at()).unwrap().boe_d(), None);
-    }
-
-    #[test]
-    fn each_rule_names_its_field() {
-        type Mutation = Box<dyn Fn(&mut NewListing)>;
-        let cases: Vec<(&str, Mutation)> = vec![
-            ("title", Box::new(|n| n.title = " ab ".into())),
-            (
-                "title",
-                Box::new(|n| n.title = "x".repeat(MAX_TITLE_CHARS + 1)),
-            ),
-            ("title", Box::new(|n| n.title = "bad\u{0}title".into())),
-            ("basin", Box::new(|n| n.basin = "  ".into())),
-            ("county", Box::new(|n| n.county = String::new())),
-            ("state", Box::new(|n| n.state = "Texas".into())),
-            ("location.lat", Box::new(|n| n.lat = 91.0)),
-            ("net_acres", Box::new(|n| n.net_acres = Some(-1.0))),
-            ("net_acres", Box::new(|n| n.net_acres = Some(700.0))),
-            ("gross_acres", Box::new(|n| n.gross_acres = Some(f64::NAN))),
-            ("nri_pct", Box::new(|n| n.nri_pct = Some(101.0))),
-            ("wi_pct", Box::new(|n| n.wi_pct = Some(-3.0))),
-            ("gas_mcf_d", Box::new(|n| n.gas_mcf_d = Some(-0.1))),
-            (
-                "asking_price_cents",
-                Box::new(|n| n.asking_price_cents = -1),
-            ),
-        ];
-        for (field, mutate) in cases {
-            let mut n = sample();
-            mutate(&mut n);
-            let err = n.validate("id".into(), at()).unwrap_err();
-            assert_eq!(err.field, field, "{err}");
-        }
-    }
-
-    #[test]
-    fn ids_are_url_and_store_safe() {
-        assert!(validate_id(&new_listing_id()).is_ok());
-        for bad in ["", "a/b", "a b", "$ne", "é", &"x".repeat(65)] {
-            assert!(validate_id(bad).is_err(), "{bad:?} accepted");
-        }
-        assert_eq!(
-            sample().validate("a.b".into(), at()).unwrap_err().field,
-            "id"
-        );
-    }
-}
+#[path = "listing_tests.rs"]
+mod tests;

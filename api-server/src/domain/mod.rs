@@ -4,16 +4,25 @@
 mod wire;
 pub mod audit;
 pub mod cursor;
+pub mod geo;
+mod input;
 pub mod kinds;
 pub mod listing;
 pub mod search;
+pub mod sort;
+pub mod terms;
+pub mod transition;
 pub mod user;
 pub mod values;
 
 pub use audit::{AuditEvent, AuditKind, AuditPage, AuditQuery, audit_cursor};
 pub use cursor::{Cursor, CursorError};
+pub use geo::{BBox, Near};
 pub use kinds::{ListingStatus, ListingType, SaleType, UnknownVariant};
-pub use listing::{Listing, NewListing, new_listing_id, validate_id};
-pub use search::{ListingFilter, Page, SearchQuery, TextQuery};
+pub use listing::{Listing, ListingMeta, NewListing, new_listing_id, validate_id};
+pub use search::{ListingFilter, Page, SearchQuery, TextQuery, Visibility};
+pub use sort::{KeyPart, ListingCursor, ListingSort};
+pub use terms::{ApiNumber, EquipmentCondition, EquipmentDetails, SaleTerms};
+pub use transition::{TransitionError, check_transition};
 pub use user::{Email, Role, Session, SessionState, User, check_password_policy, new_id};
 pub use values::{GeoPoint, Percent, Production, StateCode, ValidationError};

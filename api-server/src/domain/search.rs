@@ -1,8 +1,9 @@
 //! Search filters and their reference semantics, which every store must reproduce exactly.
 
-use super::cursor::Cursor;
-use super::kinds::{ListingStatus, ListingType};
+use super::geo::{BBox, Near};
+use super::kinds::{ListingStatus, ListingType, SaleType};
 use super::listing::Listing;
+use super::sort::{ListingCursor, ListingSort};
 use super::values::{StateCode, ValidationError};
 
 /// Longest accepted `q`, in characters.
@@ -48,6 +49,17 @@ impl TextQuery {
         &self.terms
     }
 
+    /// Relevance score: how many terms prefix a word of the title (0..=8).
+    pub fn title_score(&self, title: &str) -> u32 {
+        let words: Vec<String> = words(title).map(str::to_lowercase).collect();
+        let hits = self
+            .terms
+            .iter()
+            .filter(|t| words.iter().any(|w| w.starts_with(t.as_str())))
+            .count();
+        u32::try_from(hits).unwrap_or(u32::MAX)
+    }
+
     /// Reference semantics: every term prefixes some word of `title` or `description`.
     pub fn matches(&self, title: &str, description: &str) -> bool {
         let words: Vec<String> = words(title)
@@ -89,6 +101,45 @@ pub struct ListingFilter {
     pub min_nri_pct: Option<f64>,
     /// Lowest BOE/d.
     pub min_boe_d: Option<f64>,
+    /// Exact (case-sensitive) county.
+    pub county: Option<String>,
+    /// Most net acres.
+    pub max_net_acres: Option<f64>,
+    /// Exact sale type.
+    pub sale_type: Option<SaleType>,
+    /// Within a radius of a point (great-circle distance).
+    pub near: Option<Near>,
+    /// Within a lon/lat box.
+    pub bbox: Option<BBox>,
+    /// Only listings whose end time is at or after this instant (Unix ms).
+    pub ends_at_or_after_ms: Option<i64>,
+    /// Whose drafts the caller may see.
+    pub visibility: Visibility,
+}
+
+/// Which drafts a search may return: drafts are visible to their seller and admins only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Visibility {
+    /// Every listing (admins, internal callers).
+    #[default]
+    All,
+    /// No drafts (anonymous callers, buyers).
+    NoDrafts,
+    /// No drafts except this seller's own.
+    OwnDrafts(String),
+}
+
+impl Visibility {
+    /// Whether a listing is visible.
+    pub fn allows(&self, l: &Listing) -> bool {
+        match self {
+            Visibility::All => true,
+            Visibility::NoDrafts => l.status != ListingStatus::Draft,
+            Visibility::OwnDrafts(seller) => {
+                l.status != ListingStatus::Draft || l.is_owned_by(seller)
+            }
+        }
+    }
 }
 
 impl ListingFilter {
@@ -114,28 +165,70 @@ impl ListingFilter {
             && at_least(self.min_net_acres, l.net_acres)
             && at_least(self.min_nri_pct, l.nri_pct.map(|p| p.get()))
             && at_least(self.min_boe_d, l.boe_d())
+            && self.county.as_ref().is_none_or(|c| *c == l.county)
+            && self
+                .max_net_acres
+                .is_none_or(|m| l.net_acres.is_some_and(|v| v <= m))
+            && self.sale_type.is_none_or(|s| s == l.sale_type)
+            && self.near.is_none_or(|n| n.contains(l.location))
+            && self.bbox.is_none_or(|b| b.contains(l.location))
+            && self
+                .ends_at_or_after_ms
+                .is_none_or(|t| l.terms.ends_at.is_some_and(|e| e.timestamp_millis() >= t))
+            && self.visibility.allows(l)
     }
 }
 
-/// A search: filter, page size and where the previous page ended.
+/// A search: filter, order, page size and where the previous page ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchQuery {
     /// Which listings.
     pub filter: ListingFilter,
+    /// Order (relevance needs `filter.text`; without it, it orders like newest).
+    pub sort: ListingSort,
     /// Page size, 1..=[`MAX_LIMIT`].
     pub limit: u32,
-    /// Return only listings after this position (newest first order).
-    pub after: Option<Cursor>,
+    /// Return only listings after this position (its sort must be `sort`).
+    pub after: Option<ListingCursor>,
 }
 
 impl SearchQuery {
-    /// A first page of `filter` with the default size.
+    /// A first page of `filter`, newest first, with the default size.
     pub fn new(filter: ListingFilter) -> Self {
         Self {
             filter,
+            sort: ListingSort::Newest,
             limit: DEFAULT_LIMIT,
             after: None,
         }
+    }
+
+    /// Reference semantics of a whole query over `data`: the page and the next cursor.
+    pub fn reference_page(&self, data: &[Listing]) -> Page {
+        let text = self.filter.text.as_ref();
+        let mut hits: Vec<(Vec<super::sort::KeyPart>, &Listing)> = data
+            .iter()
+            .filter(|l| self.filter.matches(l) && self.sort.includes(l))
+            .map(|l| (self.sort.key(l, text), l))
+            .filter(|(k, l)| self.after.as_ref().is_none_or(|c| c.precedes(k, &l.id)))
+            .collect();
+        hits.sort_by(|a, b| self.sort.compare((&a.0, &a.1.id), (&b.0, &b.1.id)));
+        let rows = hits.into_iter().map(|(_, l)| l.clone()).collect();
+        self.page(rows)
+    }
+
+    /// Turns rows in this query's order, fetched with `limit + 1`, into a [`Page`]: the extra
+    /// row only says that a next page exists.
+    pub fn page(&self, mut rows: Vec<Listing>) -> Page {
+        let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last()
+                .map(|l| ListingCursor::after(self.sort, l, self.filter.text.as_ref()))
+        } else {
+            None
+        };
+        Page { items: rows, next }
     }
 }
 
@@ -154,13 +247,13 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u32, ValidationError> {
     Ok(u32::try_from(value.min(i64::from(MAX_LIMIT))).unwrap_or(MAX_LIMIT))
 }
 
-/// One page of results, newest first, with the cursor of the next page if there is one.
+/// One page of results, in the query's order, with the cursor of the next page if any.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     /// The listings of this page.
     pub items: Vec<Listing>,
     /// Where the next page starts; `None` on the last page.
-    pub next: Option<Cursor>,
+    pub next: Option<ListingCursor>,
 }
 
 #[cfg(test)]

@@ -36,6 +36,23 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// An optional caller: `None` without an `Authorization` header; a header with a missing,
+/// invalid, expired or revoked token is still `401` (never silently anonymous).
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return Ok(MaybeUser(None));
+        }
+        let AuthUser(principal) = AuthUser::from_request_parts(parts, state).await?;
+        Ok(MaybeUser(Some(principal)))
+    }
+}
+
 /// A set of roles allowed to call an endpoint.
 pub trait Roles: Send + Sync + 'static {
     /// The allowed roles.
@@ -48,6 +65,14 @@ pub struct AdminOnly;
 
 impl Roles for AdminOnly {
     const ALLOWED: &'static [Role] = &[Role::Admin];
+}
+
+/// Sellers and admins (listing writes).
+#[derive(Debug, Clone, Copy)]
+pub struct SellerOrAdmin;
+
+impl Roles for SellerOrAdmin {
+    const ALLOWED: &'static [Role] = &[Role::Seller, Role::Admin];
 }
 
 /// A signed-in caller whose role is in `R`.

@@ -1,4 +1,5 @@
-//! `GET /api/v1/listings` (search) and `GET /api/v1/listings/{id}`.
+//! `GET /api/v1/listings` (search) and `GET /api/v1/listings/{id}`: public, with an optional
+//! bearer token (drafts and reserve prices only for their seller and admins).
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -7,56 +8,99 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
+use super::extract::MaybeUser;
 use super::listing_view::ListingView;
 use super::problem::Problem;
 use super::search_params::SearchParams;
-use crate::domain::validate_id;
+use crate::auth::Principal;
+use crate::domain::{Listing, ListingSort, Role, Visibility, validate_id};
 
 /// A page of search results.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResponse {
-    /// Listings, newest first.
+    /// Listings, in the requested order.
     pub items: Vec<ListingView>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
-/// Searches listings, newest first, with keyset pagination. Public.
+/// Which drafts a caller's searches include.
+fn visibility(caller: Option<&Principal>) -> Visibility {
+    match caller {
+        Some(p) if p.role == Role::Admin => Visibility::All,
+        Some(p) if p.role == Role::Seller => Visibility::OwnDrafts(p.user_id.clone()),
+        _ => Visibility::NoDrafts,
+    }
+}
+
+/// Searches listings with filters, geo, sorts and keyset pagination. Public; with a token,
+/// sellers also find their own drafts (admins every draft) and see their reserve prices.
 #[utoipa::path(get, path = "/api/v1/listings", tag = "listings",
+    security((), ("bearer" = [])),
     params(SearchParams),
     responses(
         (status = 200, description = "A page of listings", body = SearchResponse),
         (status = 400, description = "Invalid parameter", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is invalid", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn search(
     State(state): State<AppState>,
+    MaybeUser(caller): MaybeUser,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<SearchResponse>, Problem> {
     let Query(params) = params.map_err(|e| Problem::invalid_parameter(e.body_text()))?;
-    let query = params.into_query()?;
+    let mut query = params.into_query()?;
+    query.filter.visibility = visibility(caller.as_ref());
+    if query.sort == ListingSort::EndingSoonest {
+        query.filter.ends_at_or_after_ms = Some(state.settings().clock.now().timestamp_millis());
+    }
     let page = state.store().search(&query).await?;
     Ok(Json(SearchResponse {
-        items: page.items.into_iter().map(ListingView::from).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|l| ListingView::for_caller(l, caller.as_ref()))
+            .collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))
 }
 
-/// One listing; ids that cannot exist are simply not found. Public.
+/// The listing `id` if `caller` may see it, else `404`.
+pub async fn visible_listing(
+    state: &AppState,
+    id: &str,
+    caller: Option<&Principal>,
+) -> Result<Listing, Problem> {
+    if validate_id(id).is_err() {
+        return Err(Problem::not_found("No listing with this id."));
+    }
+    match state.store().get(id).await? {
+        Some(l) if l.is_visible_to(caller.map(|p| (p.user_id.as_str(), p.role))) => Ok(l),
+        _ => Err(Problem::not_found(format!("No listing with id '{id}'."))),
+    }
+}
+
+/// One listing. Public; drafts only for their seller and admins. Every view by someone other
+/// than the owning seller adds one to `view_count` (an atomic increment).
 #[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "listings",
+    security((), ("bearer" = [])),
     params(("id" = String, Path, description = "Listing id")),
     responses(
         (status = 200, description = "The listing", body = ListingView),
-        (status = 404, description = "No such listing", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is invalid", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such listing (or a draft of someone else)", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn get(
     State(state): State<AppState>,
+    MaybeUser(caller): MaybeUser,
     Path(id): Path<String>,
 ) -> Result<Json<ListingView>, Problem> {
-    if validate_id(&id).is_err() {
-        return Err(Problem::not_found("No listing with this id."));
+    let mut listing = visible_listing(&state, &id, caller.as_ref()).await?;
+    let owner = caller
+        .as_ref()
+        .is_some_and(|p| listing.is_owned_by(&p.user_id));
+    if !owner && state.store().record_view(&listing.id).await? {
+        listing.view_count += 1;
     }
-    match state.store().get(&id).await? {
-        Some(listing) => Ok(Json(ListingView::from(listing))),
-        None => Err(Problem::not_found(format!("No listing with id '{id}'."))),
-    }
+    Ok(Json(ListingView::for_caller(listing, caller.as_ref())))
 }

@@ -13,8 +13,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{admin, audit, auth, health, listings, metrics, status, users};
-use crate::domain::{AuditKind, Role};
+use super::{admin, audit, auth, health, listing_writes, listings, metrics, status, users};
+use crate::domain::{AuditKind, EquipmentCondition, ListingStatus, ListingType, Role, SaleType};
 
 /// An RFC 9457 problem body (`application/problem+json`).
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,7 +45,14 @@ macro_rules! wire_enum_schema {
     )+};
 }
 
-wire_enum_schema!(Role, AuditKind);
+wire_enum_schema!(
+    Role,
+    AuditKind,
+    ListingType,
+    ListingStatus,
+    SaleType,
+    EquipmentCondition
+);
 
 /// The document.
 #[derive(OpenApi)]
@@ -63,6 +70,10 @@ wire_enum_schema!(Role, AuditKind);
         status::get,
         listings::search,
         listings::get,
+        listing_writes::create,
+        listing_writes::update,
+        listing_writes::change_status,
+        listing_writes::delete,
         auth::register,
         auth::login,
         auth::refresh,

@@ -5,7 +5,9 @@ use axum::Router;
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post};
 
-use super::{AppState, admin, audit, auth, health, listings, metrics, openapi, status, users};
+use super::{
+    AppState, admin, audit, auth, health, listing_writes, listings, metrics, openapi, status, users,
+};
 
 /// `(method, path template, handler)` of every route.
 fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
@@ -16,7 +18,27 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/openapi.json", get(openapi::document)),
         (Method::GET, "/api/v1/status", get(status::get)),
         (Method::GET, "/api/v1/listings", get(listings::search)),
+        (
+            Method::POST,
+            "/api/v1/listings",
+            post(listing_writes::create),
+        ),
         (Method::GET, "/api/v1/listings/{id}", get(listings::get)),
+        (
+            Method::PATCH,
+            "/api/v1/listings/{id}",
+            patch(listing_writes::update),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/listings/{id}",
+            delete(listing_writes::delete),
+        ),
+        (
+            Method::POST,
+            "/api/v1/listings/{id}/status",
+            post(listing_writes::change_status),
+        ),
         (Method::POST, "/api/v1/auth/register", post(auth::register)),
         (Method::POST, "/api/v1/auth/login", post(auth::login)),
         (Method::POST, "/api/v1/auth/refresh", post(auth::refresh)),

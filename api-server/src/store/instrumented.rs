@@ -82,6 +82,28 @@ impl ListingStore for InstrumentedStore {
         self.timed("count", self.inner.count(filter)).await
     }
 
+    async fn update(
+        &self,
+        listing: &Listing,
+        expected_updated_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.timed("update", self.inner.update(listing, expected_updated_at))
+            .await
+    }
+
+    async fn delete(
+        &self,
+        id: &str,
+        expected_updated_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.timed("delete", self.inner.delete(id, expected_updated_at))
+            .await
+    }
+
+    async fn record_view(&self, id: &str) -> Result<bool, StoreError> {
+        self.timed("record_view", self.inner.record_view(id)).await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         self.timed("ping", self.inner.ping()).await
     }

@@ -11,6 +11,7 @@ pub mod users;
 use std::fmt;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
@@ -70,7 +71,7 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// Listing persistence. Search order is always newest first: `(created_at desc, id desc)`.
+/// Listing persistence. Searches follow [`SearchQuery::reference_page`] exactly.
 #[async_trait]
 pub trait ListingStore: Send + Sync + fmt::Debug {
     /// Which backend this is.
@@ -86,8 +87,29 @@ pub trait ListingStore: Send + Sync + fmt::Debug {
     /// The listing with this id, if any.
     async fn get(&self, id: &str) -> Result<Option<Listing>, StoreError>;
 
-    /// One page of listings matching the query.
+    /// One page of listings matching the query, in its order.
     async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError>;
+
+    /// Replaces every field of the stored listing except its id, seller, creation time and
+    /// view count, if its `updated_at` is still `expected_updated_at` (optimistic
+    /// concurrency). `false`: the listing is gone or was changed meanwhile.
+    async fn update(
+        &self,
+        listing: &Listing,
+        expected_updated_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes a listing if its `updated_at` is still `expected_updated_at`; `false`
+    /// otherwise.
+    async fn delete(
+        &self,
+        id: &str,
+        expected_updated_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Adds one to the view count atomically (never changes `updated_at`); `false` when there
+    /// is no such listing.
+    async fn record_view(&self, id: &str) -> Result<bool, StoreError>;
 
     /// How many listings match the filter.
     async fn count(&self, filter: &ListingFilter) -> Result<u64, StoreError>;
@@ -100,16 +122,3 @@ pub trait ListingStore: Send + Sync + fmt::Debug {
 pub trait Store: ListingStore + UserStore + AuditStore {}
 
 impl<T: ListingStore + UserStore + AuditStore> Store for T {}
-
-/// Turns a page fetched with `limit + 1` rows into a [`Page`]: the extra row only says that a
-/// next page exists.
-pub(crate) fn into_page(mut rows: Vec<Listing>, limit: u32) -> Page {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(crate::domain::Cursor::after)
-    } else {
-        None
-    };
-    Page { items: rows, next }
-}

@@ -48,6 +48,7 @@ pub fn input(title: &str, description: &str) -> NewListing {
         gas_mcf_d: None,
         asking_price_cents: 10_000_000,
         sale_type: SaleType::Fixed,
+        ..NewListing::default()
     }
 }
 
@@ -179,9 +180,8 @@ pub fn expected(data: &[Listing], filter: &ListingFilter) -> Vec<String> {
 /// Follows cursors from the first page to the last and returns every id seen, in order.
 pub async fn walk(store: &dyn ListingStore, filter: &ListingFilter, limit: u32) -> Vec<String> {
     let mut query = SearchQuery {
-        filter: filter.clone(),
         limit,
-        after: None,
+        ..SearchQuery::new(filter.clone())
     };
     let mut ids = Vec::new();
     for _ in 0..10_000 {

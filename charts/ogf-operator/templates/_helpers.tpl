@@ -163,9 +163,24 @@ table in docs/operator.md in step with this list.
 - apiGroups: ["ogf.dev"]
   resources: ["rollouts/status"]
   verbs: ["update"]
+# Backup, verify, prune, restore and migration Jobs: created, watched, listed
+# with their pods, annotated once recorded (patch), deleted beyond the
+# history. Backups are scheduled by the operator, so no CronJobs.
 - apiGroups: ["batch"]
-  resources: ["jobs", "cronjobs"]
+  resources: ["jobs"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
+# Backup Jobs carry an ownerReference to their Backup, migration Jobs and
+# pre-rollout Backups one to their Rollout, with
+# blockOwnerDeletion (see marketplaces/finalizers above).
+- apiGroups: ["ogf.dev"]
+  resources: ["backups/finalizers", "rollouts/finalizers"]
+  verbs: ["update"]
+# Pods (read only): the Backup and Restore reconcilers read a Job pod's
+# termination message (the engine's result line); a Restore waits until the
+# API pods of its Marketplace are gone before its Job starts.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch"]
 {{- end }}
 
 {{/*

@@ -17,6 +17,12 @@ pub use status::{Artifact, BackupStatus, MAX_ARTIFACTS};
 use crate::marketplace::SecretKeyRef;
 use crate::rollout::MarketplaceRef;
 
+/// One-shot annotation asking for a backup now, outside the schedule (`kubectl ogf backup now`,
+/// the Argo CD `run-now` action): an RFC 3339 UTC time. The Backup controller starts one Job
+/// for each new value, schedule or not, and records the value acted on in status (as Rollouts
+/// do with `status.lastRetry`), so a value is acted on once (docs/argocd.md).
+pub const RUN_NOW_ANNOTATION: &str = "ogf.dev/run-now";
+
 /// Desired state of a Backup: what to back up, when, where, encrypted to whom, kept how long.
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[allow(clippy::duplicated_attributes)]

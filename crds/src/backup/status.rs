@@ -55,6 +55,9 @@ pub struct BackupStatus {
     /// The Job running now (backup or verification), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_job: Option<String>,
+    /// The last `ogf.dev/run-now` annotation value acted on (each new value starts one backup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run_now: Option<String>,
     /// Successful backups so far (drives `verify: N`).
     #[serde(default)]
     pub successful_backups: i64,

@@ -3,12 +3,14 @@
 
 mod checks;
 mod status;
+mod steps;
 
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 pub use checks::{Check, CheckTiming, HttpCheck, PrometheusCheck};
 pub use status::{CheckResult, CheckStage, MAX_STEPS, Phase, RolloutStatus, Step};
+pub use steps::{BackupTemplateRef, EnvValue, Migration, PreRolloutBackup};
 
 /// One-shot annotation that restarts an `Aborted`, `RolledBack` or `Failed` Rollout: any new value.
 pub const RETRY_ANNOTATION: &str = "ogf.dev/retry";
@@ -55,6 +57,16 @@ pub struct RolloutSpec {
     #[serde(default = "default_progress_deadline")]
     #[schemars(range(min = 1))]
     pub progress_deadline_seconds: i64,
+
+    /// Take a one-shot Backup from a template before anything changes (phase `BackingUp`);
+    /// a failed backup fails the Rollout with nothing changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_rollout_backup: Option<PreRolloutBackup>,
+
+    /// Run a migration Job with the new image before the preview is deployed (phase
+    /// `Migrating`); a failed migration fails the Rollout with traffic untouched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<Migration>,
 
     /// Set to true to switch traffic to the preview while `AwaitingPromotion`.
     #[serde(default)]

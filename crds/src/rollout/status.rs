@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use kube::KubeSchema;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,10 @@ pub enum Phase {
     /// Waiting to start (another Rollout of the same Marketplace may be in progress).
     #[default]
     Pending,
+    /// The pre-rollout Backup runs; nothing has changed yet.
+    BackingUp,
+    /// The migration Job runs with the new image; traffic is untouched.
+    Migrating,
     /// The preview color is being brought up with the new image.
     Deploying,
     /// Pre-promotion checks run against the Available preview.
@@ -32,7 +36,8 @@ pub enum Phase {
     Aborted,
     /// A check or the progress deadline failed; the old color serves traffic.
     RolledBack,
-    /// The Rollout cannot run (e.g. its Marketplace does not exist).
+    /// The Rollout cannot run (its Marketplace does not exist, its migration or pre-rollout
+    /// backup failed); `status.reason` says why. Traffic was never switched.
     Failed,
 }
 
@@ -49,6 +54,8 @@ impl Phase {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "Pending",
+            Self::BackingUp => "BackingUp",
+            Self::Migrating => "Migrating",
             Self::Deploying => "Deploying",
             Self::Verifying => "Verifying",
             Self::AwaitingPromotion => "AwaitingPromotion",
@@ -147,12 +154,26 @@ pub struct RolloutStatus {
     /// When the progress deadline passes (set on entering `Deploying`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline_at: Option<Time>,
-    /// When the preview was Available with its checks passed.
+    /// When the preview was Available with its checks passed (microsecond precision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verified_at: Option<Time>,
-    /// When the active Service was switched to the new color.
+    pub verified_at: Option<MicroTime>,
+    /// When the Marketplace was pointed at the new color, which moves the active Service
+    /// (microsecond precision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub switched_at: Option<Time>,
+    pub switched_at: Option<MicroTime>,
+    /// The one-shot pre-rollout Backup of this attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_name: Option<String>,
+    /// The migration Job of this attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration_job: Option<String>,
+    /// Since when the Rollout waits for its paused Marketplace (the progress deadline is
+    /// extended by the pause when it resumes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<Time>,
+    /// Why the Rollout ended `Failed` or `RolledBack`, in CamelCase (the `Degraded` reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Whether the unused color has been scaled to zero after a terminal phase.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub scaled_down: bool,

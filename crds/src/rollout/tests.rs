@@ -45,3 +45,41 @@ fn status_serializes_phases_as_words() {
     );
     assert!(Phase::RolledBack.is_terminal() && !Phase::Promoting.is_terminal());
 }
+
+#[test]
+fn migration_and_backup_steps_get_defaults() {
+    let spec: RolloutSpec = serde_json::from_value(json!({
+        "marketplaceRef": {"name": "shop"}, "image": "api:2",
+        "preRolloutBackup": {"backupTemplateRef": {"name": "nightly"}},
+        "migration": {"args": ["migrate"], "env": [{"name": "MODE", "value": "expand"}]}
+    }))
+    .unwrap();
+    let migration = spec.migration.unwrap();
+    assert_eq!(migration.deadline_seconds, 600);
+    assert_eq!(migration.backoff_limit, 0);
+    assert!(migration.command.is_empty());
+    assert_eq!(migration.env[0].name, "MODE");
+    assert_eq!(
+        spec.pre_rollout_backup.unwrap().backup_template_ref.name,
+        "nightly"
+    );
+    assert!(Phase::Migrating.as_str() == "Migrating" && !Phase::BackingUp.is_terminal());
+}
+
+#[test]
+fn switch_timestamps_keep_sub_second_precision() {
+    let status: RolloutStatus = serde_json::from_value(json!({
+        "verifiedAt": "2026-01-02T03:04:05.123456Z", "switchedAt": "2026-01-02T03:04:05Z"
+    }))
+    .unwrap();
+    let verified = status.verified_at.unwrap().0;
+    assert_eq!(verified.subsec_millisecond(), 123);
+    let back = serde_json::to_value(RolloutStatus {
+        verified_at: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime(
+            verified,
+        )),
+        ..RolloutStatus::default()
+    })
+    .unwrap();
+    assert_eq!(back["verifiedAt"], "2026-01-02T03:04:05.123456Z");
+}

@@ -47,7 +47,9 @@ const NEEDED_IN_WATCHED: &[(&str, &str, &str, &str)] = &[
     ("patch", "ogf.dev", "restores", "status"),
     ("create", "ogf.dev", "backups", ""),
     ("create", "batch", "jobs", ""),
-    ("watch", "batch", "cronjobs", ""),
+    ("patch", "batch", "jobs", ""),
+    ("delete", "batch", "jobs", ""),
+    ("update", "ogf.dev", "backups", "finalizers"),
 ];
 
 /// Owned kinds (group, resource): applied (create, patch), read (get), watched (list, watch).
@@ -124,6 +126,8 @@ pub(crate) const NEVER: &[&[&str]] = &[
     &["create", "pods", "--subresource=exec", "--all-namespaces"],
     &["delete", "deployments.apps", "--all-namespaces"],
     &["create", "events", "--all-namespaces"],
+    // Backups are scheduled by the operator: no CronJobs.
+    &["create", "cronjobs.batch", "--all-namespaces"],
 ];
 
 pub(crate) async fn assert_cannot(cluster: &Cluster, user: &str, checks: &[&[&str]]) {

@@ -1,6 +1,7 @@
 //! Pure builders: a Marketplace (plus the caller's choices) in, the desired owned objects out.
 //! Nothing here talks to the API server.
 
+pub mod backup_job;
 pub mod config_hash;
 pub mod configmap;
 pub mod deployment;
@@ -9,11 +10,13 @@ pub mod hpa;
 pub mod ingress;
 pub mod job;
 pub mod labels;
+pub mod migration_job;
 pub mod network_policy;
 pub mod owner;
 pub mod pdb;
 pub mod pod;
 pub mod pvc;
+pub mod restore_job;
 pub mod secret;
 pub mod service;
 pub mod service_account;

@@ -8,6 +8,10 @@
 //! Images move blue-green: the active Deployment runs `status.image` (the image actually
 //! promoted) once set, a `spec.image` change creates an implicit Rollout, and while a
 //! Rollout holds the Marketplace both colored Deployments are left to it.
+//!
+//! While a Restore holds the Marketplace (maintenance, see [`maintenance`]), its API is kept
+//! at zero replicas and `Ready=False` (reason `RestoreInProgress`) names the Restore; Restores
+//! are watched so the hold starts and ends on their phase changes.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,24 +27,29 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Patch, PatchParams};
+use kube::core::PartialObjectMeta;
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::{Controller, watcher};
 use kube::{Api, Resource, ResourceExt};
 use ogf_crds::marketplace::{DatabaseKind, SecretKeyRef};
-use ogf_crds::{Color, Marketplace, MarketplaceStatus, Rollout};
+use ogf_crds::{Color, Marketplace, MarketplaceStatus, Restore, Rollout};
 use rand::RngCore;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::error::{ReconcileError, category_label};
-use super::{Context, RESYNC, publish_event, rollout, scoped_api, stopped};
+use super::{Context, RESYNC, metadata_triggers, publish_event, rollout, scoped_api, stopped};
 use crate::apply::{self, Outcome};
 use crate::build::{self, Options, owner::Owner};
 use crate::error::{BuildError, ErrorCategory};
 use crate::status::{self, Observed, Problem};
+
+mod maintenance;
+
+pub use maintenance::{REPLICAS_BEFORE, RESTORE_IN_PROGRESS};
 
 const KIND: &str = "Marketplace";
 /// How often a Marketplace waiting for a fix (missing Secret) is looked at again,
@@ -77,9 +86,8 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
         )
         .owns(scoped_api::<NetworkPolicy>(&client, ns), owned.clone())
         .owns(scoped_api::<Ingress>(&client, ns), owned)
-        .watches(
-            scoped_api::<Secret>(&client, ns),
-            watcher::Config::default(),
+        .watches_stream(
+            metadata_triggers::<Secret>(&client, ns, watcher::Config::default()),
             move |secret| referencing(&marketplaces, &secret),
         )
         .watches(
@@ -88,6 +96,17 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             |rollout| {
                 let namespace = rollout.namespace().unwrap_or_default();
                 Some(ObjectRef::new(&rollout.spec.marketplace_ref.name).within(&namespace))
+            },
+        )
+        .watches(
+            scoped_api::<Restore>(&client, ns),
+            watcher::Config::default(),
+            |restore| {
+                let namespace = restore.namespace().unwrap_or_default();
+                restore
+                    .spec
+                    .marketplace_name()
+                    .map(|name| ObjectRef::new(name).within(&namespace))
             },
         )
         .graceful_shutdown_on(stopped(stop))
@@ -101,7 +120,10 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
 }
 
 /// The Marketplaces that read `secret`: its owner, and those whose spec names it.
-fn referencing(marketplaces: &Store<Marketplace>, secret: &Secret) -> Vec<ObjectRef<Marketplace>> {
+fn referencing(
+    marketplaces: &Store<Marketplace>,
+    secret: &PartialObjectMeta<Secret>,
+) -> Vec<ObjectRef<Marketplace>> {
     let (Some(namespace), Some(name)) = (secret.namespace(), secret.metadata.name.as_deref())
     else {
         return Vec::new();
@@ -206,7 +228,7 @@ async fn reconcile_inner(
 
     if marketplace.spec.paused {
         let deployment = active_deployment(context, &owner, active_color).await?;
-        write_status(marketplace, context, deployment.as_ref(), None, &[]).await?;
+        write_status(marketplace, context, deployment.as_ref(), None, &[], None).await?;
         return Ok(Action::requeue(RESYNC));
     }
 
@@ -217,9 +239,11 @@ async fn reconcile_inner(
     }
     let jwt_secret_value = generated_jwt_value(context, marketplace, &owner).await?;
 
-    // A Rollout in progress owns both colored Deployments; otherwise an image change starts one.
+    // A Rollout in progress owns both colored Deployments; otherwise an image change starts
+    // one, except during maintenance (it waits for the Restore).
     let rolling = rollout::in_progress_for(client, marketplace).await?;
-    if !rolling {
+    let hold = maintenance::holder(client, marketplace).await?;
+    if !rolling && hold.is_none() {
         rollout::ensure_implicit(client, marketplace).await?;
     }
 
@@ -233,7 +257,8 @@ async fn reconcile_inner(
     if let Some(image) = marketplace.status.as_ref().and_then(|s| s.image.clone()) {
         promoted.spec.image = image;
     }
-    let desired = build::desired(&promoted, &options)?;
+    let mut desired = build::desired(&promoted, &options)?;
+    maintenance::hold_desired(&mut desired, &marketplace.spec, hold.is_some());
     let manifests: Vec<Value> = desired
         .manifests()
         .map_err(|e| ReconcileError::Serialize("desired objects", e))?
@@ -278,13 +303,24 @@ async fn reconcile_inner(
         .await;
     }
 
-    let deployment = active_deployment(context, &owner, active_color).await?;
+    let mut deployment = active_deployment(context, &owner, active_color).await?;
+    if let Some(live) = deployment.as_ref().filter(|_| !rolling) {
+        let autoscaled = marketplace.spec.autoscaling.is_some();
+        if maintenance::scale_autoscaled(client, namespace, live, autoscaled, hold.is_some())
+            .await?
+        {
+            context.metrics.wrote("Deployment", "updated");
+            deployment = active_deployment(context, &owner, active_color).await?;
+        }
+    }
+    maintenance::announce(context, marketplace, hold.as_deref()).await;
     write_status(
         marketplace,
         context,
         deployment.as_ref(),
         None,
         &desired.skipped,
+        hold.as_deref(),
     )
     .await?;
     Ok(Action::requeue(RESYNC))
@@ -436,6 +472,7 @@ async fn report_problem(
         deployment.as_ref(),
         Some(problem),
         &[],
+        None,
     )
     .await?;
     if changed {
@@ -451,13 +488,15 @@ async fn report_problem(
     Ok(())
 }
 
-/// Computes the status and writes it through the status subresource if it changed.
+/// Computes the status and writes it through the status subresource if it changed; `hold`
+/// names the Restore the API is stopped for.
 async fn write_status(
     marketplace: &Marketplace,
     context: &Context,
     deployment: Option<&Deployment>,
     problem: Option<&Problem>,
     notes: &[String],
+    hold: Option<&str>,
 ) -> Result<bool, ReconcileError> {
     let owner = Owner::of(marketplace)?;
     let endpoint = build::endpoint(&owner, &marketplace.spec);
@@ -475,7 +514,17 @@ async fn write_status(
         notes,
     };
     let now = Time(Timestamp::now());
-    let new: MarketplaceStatus = status::compute(marketplace.status.as_ref(), &observed, &now);
+    let mut new: MarketplaceStatus = status::compute(marketplace.status.as_ref(), &observed, &now);
+    if let Some(restore) = hold {
+        maintenance::mark_held(&mut new.conditions, restore, observed.generation, &now);
+    }
+    let ready = new
+        .conditions
+        .iter()
+        .any(|c| c.type_ == "Ready" && c.status == "True");
+    context
+        .metrics
+        .marketplace_ready(&owner.namespace, &owner.name, ready);
     if marketplace.status.as_ref() == Some(&new) {
         return Ok(false);
     }

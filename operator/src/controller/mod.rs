@@ -1,7 +1,9 @@
 //! The reconcilers and what they share: the [`Context`] and the [`run`] entry point.
 
+pub mod backup;
 pub mod error;
 pub mod marketplace;
+pub mod restore;
 pub mod rollout;
 
 use std::collections::HashMap;
@@ -101,36 +103,35 @@ pub struct Scope {
     pub namespaces: Vec<String>,
 }
 
-/// Runs every controller over `scope` until `stop` turns true.
+/// Runs every controller over `scope` until `stop` turns true. The controllers run as tasks
+/// of a [`tokio::task::JoinSet`]: dropping this future (an aborted operator) aborts them all.
 pub async fn run(context: std::sync::Arc<Context>, scope: &Scope, stop: watch::Receiver<bool>) {
-    let mut tasks = Vec::new();
-    if scope.namespaces.is_empty() {
-        tasks.push(tokio::spawn(marketplace::run(
-            context.clone(),
-            None,
-            stop.clone(),
-        )));
-        tasks.push(tokio::spawn(rollout::run(
-            context.clone(),
-            None,
-            stop.clone(),
-        )));
+    let namespaces: Vec<Option<String>> = if scope.namespaces.is_empty() {
+        vec![None]
     } else {
-        for namespace in &scope.namespaces {
-            tasks.push(tokio::spawn(marketplace::run(
-                context.clone(),
-                Some(namespace.clone()),
-                stop.clone(),
-            )));
-            tasks.push(tokio::spawn(rollout::run(
-                context.clone(),
-                Some(namespace.clone()),
-                stop.clone(),
-            )));
-        }
+        scope.namespaces.iter().cloned().map(Some).collect()
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for namespace in namespaces {
+        tasks.spawn(marketplace::run(
+            context.clone(),
+            namespace.clone(),
+            stop.clone(),
+        ));
+        tasks.spawn(rollout::run(
+            context.clone(),
+            namespace.clone(),
+            stop.clone(),
+        ));
+        tasks.spawn(restore::run(
+            context.clone(),
+            namespace.clone(),
+            stop.clone(),
+        ));
+        tasks.spawn(backup::run(context.clone(), namespace, stop.clone()));
     }
-    for task in tasks {
-        if let Err(e) = task.await {
+    while let Some(result) = tasks.join_next().await {
+        if let Err(e) = result {
             tracing::error!(error = %e, "controller task failed");
         }
     }
@@ -146,6 +147,34 @@ where
         Some(ns) => kube::Api::namespaced(client.clone(), ns),
         None => kube::Api::all(client.clone()),
     }
+}
+
+/// A metadata-only watch of `K` in `namespace` (all when `None`), as a trigger stream for
+/// `Controller::watches_stream`. Mappers that only need names and labels use this instead of
+/// a full watch: the API server sends (and the operator decodes) only object metadata, which
+/// keeps memory flat with thousands of Deployments, Pods or Secrets.
+pub fn metadata_triggers<K>(
+    client: &Client,
+    namespace: Option<&str>,
+    config: kube::runtime::watcher::Config,
+) -> impl futures::Stream<Item = Result<kube::core::PartialObjectMeta<K>, kube::runtime::watcher::Error>>
++ Send
++ 'static
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + 'static,
+{
+    use kube::runtime::WatchStreamExt;
+    // `Api<PartialObjectMeta<K>>` makes metadata-only list and watch requests.
+    let api: kube::Api<kube::core::PartialObjectMeta<K>> = match namespace {
+        Some(ns) => kube::Api::namespaced(client.clone(), ns),
+        None => kube::Api::all(client.clone()),
+    };
+    kube::runtime::watcher(api, config).touched_objects()
 }
 
 /// Publishes a Kubernetes Event about `object`; a failure is logged, never fatal.

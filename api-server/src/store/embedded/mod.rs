@@ -7,6 +7,7 @@
 
 mod audit;
 pub mod dump;
+mod listings;
 mod load;
 mod pool;
 mod query;
@@ -20,9 +21,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
 
+use chrono::{DateTime, Utc};
+
 use self::pool::Connections;
-use self::query::Where;
-use super::{ListingStore, StoreError, StoreKind, into_page};
+use super::{ListingStore, StoreError, StoreKind};
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
 /// File name of the database inside the data directory.
@@ -130,58 +132,45 @@ impl ListingStore for EmbeddedStore {
 
     async fn get(&self, id: &str) -> Result<Option<Listing>, StoreError> {
         let id = id.to_owned();
-        self.read(move |conn| {
-            let sql = format!(
-                "SELECT {} FROM listings l WHERE l.id = ?1",
-                row::SELECT_COLUMNS
-            );
-            let mut stmt = conn.prepare_cached(&sql).map_err(row::backend)?;
-            let mut rows = stmt.query([&id]).map_err(row::backend)?;
-            match rows.next().map_err(row::backend)? {
-                Some(r) => row::from_row(r).map(Some),
-                None => Ok(None),
-            }
-        })
-        .await
+        self.read(move |conn| listings::get(conn, &id)).await
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError> {
         let query = query.clone();
-        self.read(move |conn| {
-            let clause = Where::build(&query.filter, query.after.as_ref());
-            let sql = format!(
-                "SELECT {} FROM listings l{} ORDER BY l.created_at_ms DESC, l.id DESC LIMIT {}",
-                row::SELECT_COLUMNS,
-                clause.sql(),
-                u64::from(query.limit) + 1
-            );
-            let mut stmt = conn.prepare_cached(&sql).map_err(row::backend)?;
-            let mut rows = stmt
-                .query(rusqlite::params_from_iter(clause.into_params()))
-                .map_err(row::backend)?;
-            let mut items = Vec::new();
-            while let Some(r) = rows.next().map_err(row::backend)? {
-                items.push(row::from_row(r)?);
-            }
-            Ok(into_page(items, query.limit))
-        })
-        .await
+        self.read(move |conn| listings::search(conn, &query)).await
     }
 
     async fn count(&self, filter: &ListingFilter) -> Result<u64, StoreError> {
         let filter = filter.clone();
-        self.read(move |conn| {
-            let clause = Where::build(&filter, None);
-            let sql = format!("SELECT count(*) FROM listings l{}", clause.sql());
-            let mut stmt = conn.prepare_cached(&sql).map_err(row::backend)?;
-            let n: i64 = stmt
-                .query_row(rusqlite::params_from_iter(clause.into_params()), |r| {
-                    r.get(0)
-                })
-                .map_err(row::backend)?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        })
-        .await
+        self.read(move |conn| listings::count(conn, &filter)).await
+    }
+
+    async fn update(
+        &self,
+        listing: &Listing,
+        expected_updated_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let listing = listing.clone();
+        let expected = expected_updated_at.timestamp_millis();
+        self.write(move |conn| row::update(conn, &listing, expected))
+            .await
+    }
+
+    async fn delete(
+        &self,
+        id: &str,
+        expected_updated_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        let expected = expected_updated_at.timestamp_millis();
+        self.write(move |conn| listings::delete(conn, &id, expected))
+            .await
+    }
+
+    async fn record_view(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |conn| listings::record_view(conn, &id))
+            .await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

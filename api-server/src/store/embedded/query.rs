@@ -2,7 +2,9 @@
 
 use rusqlite::types::Value;
 
-use crate::domain::{Cursor, ListingFilter};
+use crate::domain::{
+    BBox, KeyPart, ListingCursor, ListingFilter, ListingSort, ListingStatus, Visibility,
+};
 
 /// A WHERE clause (always starting with `WHERE`) and its parameters, in order.
 #[derive(Debug, Default)]
@@ -12,8 +14,10 @@ pub struct Where {
 }
 
 impl Where {
-    /// The clause for `filter`, plus the keyset condition for `after`.
-    pub fn build(filter: &ListingFilter, after: Option<&Cursor>) -> Self {
+    /// The clause for `filter` (a `near` filter only as its bounding box: the exact distance
+    /// is checked on the rows), restricted to the listings taking part in `sort`, plus the
+    /// keyset condition for `after`.
+    pub fn build(filter: &ListingFilter, sort: ListingSort, after: Option<&ListingCursor>) -> Self {
         let mut w = Where::default();
         if let Some(text) = &filter.text {
             w.push(
@@ -48,12 +52,58 @@ impl Where {
         if let Some(v) = filter.min_boe_d {
             w.push("l.boe_d >= ?", Value::Real(v));
         }
-        if let Some(c) = after {
-            w.clauses.push("(l.created_at_ms, l.id) < (?, ?)");
-            w.params.push(Value::Integer(c.created_at_ms));
+        if let Some(c) = &filter.county {
+            w.push("l.county = ?", Value::Text(c.clone()));
+        }
+        if let Some(v) = filter.max_net_acres {
+            w.push("l.net_acres <= ?", Value::Real(v));
+        }
+        if let Some(s) = filter.sale_type {
+            w.push("l.sale_type = ?", Value::Text(s.as_str().to_owned()));
+        }
+        if let Some(n) = &filter.near {
+            w.bbox(&n.bounding_box());
+        }
+        if let Some(b) = &filter.bbox {
+            w.bbox(b);
+        }
+        if let Some(t) = filter.ends_at_or_after_ms {
+            w.push("l.ends_at_ms >= ?", Value::Integer(t));
+        }
+        match &filter.visibility {
+            Visibility::All => {}
+            Visibility::NoDrafts => w.push(
+                "l.status <> ?",
+                Value::Text(ListingStatus::Draft.as_str().to_owned()),
+            ),
+            Visibility::OwnDrafts(seller) => {
+                w.clauses.push("(l.status <> ? OR l.seller_id = ?)");
+                w.params
+                    .push(Value::Text(ListingStatus::Draft.as_str().to_owned()));
+                w.params.push(Value::Text(seller.clone()));
+            }
+        }
+        if sort == ListingSort::EndingSoonest {
+            w.clauses.push("l.ends_at_ms IS NOT NULL");
+        }
+        if let Some(c) = after
+            && let (Some(condition), [key]) = (keyset(sort), c.key.as_slice())
+        {
+            w.clauses.push(condition);
+            w.params.push(match key {
+                KeyPart::Int(i) => Value::Integer(*i),
+                KeyPart::Real(r) => Value::Real(*r),
+            });
             w.params.push(Value::Text(c.id.clone()));
         }
         w
+    }
+
+    fn bbox(&mut self, b: &BBox) {
+        self.push("l.lat >= ?", Value::Real(b.min_lat));
+        self.push("l.lat <= ?", Value::Real(b.max_lat));
+        self.push("l.lon >= ?", Value::Real(b.min_lon));
+        self.push("l.lon <= ?", Value::Real(b.max_lon));
     }
 
     fn push(&mut self, clause: &'static str, param: Value) {
@@ -76,6 +126,37 @@ impl Where {
     }
 }
 
+/// The SQL expression of a sort key (`None`: relevance, ordered in Rust).
+pub fn sort_expr(sort: ListingSort) -> Option<&'static str> {
+    match sort {
+        ListingSort::Relevance => None,
+        ListingSort::Newest => Some("l.created_at_ms"),
+        ListingSort::PriceAsc | ListingSort::PriceDesc => Some("l.asking_price_cents"),
+        // Same expression as the `listings_production` index; -1 = NO_PRODUCTION.
+        ListingSort::Production => Some("COALESCE(l.boe_d, -1.0)"),
+        ListingSort::EndingSoonest => Some("l.ends_at_ms"),
+    }
+}
+
+/// ` ORDER BY <key> <dir>, l.id <dir>` for `sort` (relevance: newest, re-ordered in Rust).
+pub fn order_by(sort: ListingSort) -> String {
+    let expr = sort_expr(sort).unwrap_or("l.created_at_ms");
+    let dir = if sort.ascending() { "ASC" } else { "DESC" };
+    format!(" ORDER BY {expr} {dir}, l.id {dir}")
+}
+
+/// The keyset condition "strictly after `(?, ?)`" of `sort` (`None`: relevance).
+fn keyset(sort: ListingSort) -> Option<&'static str> {
+    match sort {
+        ListingSort::Relevance => None,
+        ListingSort::Newest => Some("(l.created_at_ms, l.id) < (?, ?)"),
+        ListingSort::PriceAsc => Some("(l.asking_price_cents, l.id) > (?, ?)"),
+        ListingSort::PriceDesc => Some("(l.asking_price_cents, l.id) < (?, ?)"),
+        ListingSort::Production => Some("(COALESCE(l.boe_d, -1.0), l.id) < (?, ?)"),
+        ListingSort::EndingSoonest => Some("(l.ends_at_ms, l.id) > (?, ?)"),
+    }
+}
+
 /// FTS5 query: every term as a quoted prefix (`"perm"* "midl"*`, implicit AND). Terms hold only
 /// letters and digits (see [`crate::domain::TextQuery`]), so quoting cannot be escaped.
 fn fts_query(terms: &[String]) -> String {
@@ -93,7 +174,7 @@ mod tests {
 
     #[test]
     fn empty_filter_has_no_where() {
-        let w = Where::build(&ListingFilter::default(), None);
+        let w = Where::build(&ListingFilter::default(), ListingSort::Newest, None);
         assert_eq!(w.sql(), "");
         assert!(w.into_params().is_empty());
     }
@@ -106,11 +187,12 @@ mod tests {
             basin: Some("Permian'; DROP TABLE listings; --".into()),
             ..ListingFilter::default()
         };
-        let cursor = Cursor {
-            created_at_ms: 5,
+        let cursor = ListingCursor {
+            sort: ListingSort::Newest,
+            key: vec![KeyPart::Int(5)],
             id: "abc".into(),
         };
-        let w = Where::build(&filter, Some(&cursor));
+        let w = Where::build(&filter, ListingSort::Newest, Some(&cursor));
         let sql = w.sql();
         assert!(!sql.contains("DROP") && !sql.contains("perm"), "{sql}");
         assert_eq!(sql.matches('?').count(), 5, "{sql}");

@@ -101,6 +101,45 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_newest ON audit_events (at_ms DESC, id DESC);
     CREATE INDEX audit_kind_newest ON audit_events (kind, at_ms DESC, id DESC);
     CREATE INDEX audit_user_newest ON audit_events (user_id, at_ms DESC, id DESC);",
+    // 4: the full listing (owner, legal description, royalty, operator, wells, production
+    // date, cash flow, sale terms, equipment, views, last change) and the indexes behind the
+    // new filters, sorts and the geo prefilter. The FTS trigger now fires only when title or
+    // description change (not on view counts).
+    "ALTER TABLE listings ADD COLUMN seller_id TEXT;
+    ALTER TABLE listings ADD COLUMN legal_description TEXT;
+    ALTER TABLE listings ADD COLUMN royalty_rate_pct REAL;
+    ALTER TABLE listings ADD COLUMN operator TEXT;
+    ALTER TABLE listings ADD COLUMN well_count INTEGER;
+    ALTER TABLE listings ADD COLUMN api_numbers TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE listings ADD COLUMN production_as_of TEXT;
+    ALTER TABLE listings ADD COLUMN avg_monthly_net_cash_flow_cents INTEGER;
+    ALTER TABLE listings ADD COLUMN reserve_price_cents INTEGER;
+    ALTER TABLE listings ADD COLUMN starts_at_ms INTEGER;
+    ALTER TABLE listings ADD COLUMN ends_at_ms INTEGER;
+    ALTER TABLE listings ADD COLUMN bid_increment_cents INTEGER;
+    ALTER TABLE listings ADD COLUMN equipment_make TEXT;
+    ALTER TABLE listings ADD COLUMN equipment_model TEXT;
+    ALTER TABLE listings ADD COLUMN equipment_year INTEGER;
+    ALTER TABLE listings ADD COLUMN equipment_condition TEXT;
+    ALTER TABLE listings ADD COLUMN equipment_hours INTEGER;
+    ALTER TABLE listings ADD COLUMN view_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE listings ADD COLUMN updated_at_ms INTEGER;
+    UPDATE listings SET updated_at_ms = created_at_ms;
+    CREATE INDEX listings_seller_newest ON listings (seller_id, created_at_ms DESC, id DESC);
+    CREATE INDEX listings_county_newest ON listings (county, created_at_ms DESC, id DESC);
+    CREATE INDEX listings_sale_type_newest ON listings (sale_type, created_at_ms DESC, id DESC);
+    DROP INDEX listings_price;
+    CREATE INDEX listings_price_id ON listings (asking_price_cents, id);
+    CREATE INDEX listings_production ON listings (COALESCE(boe_d, -1.0), id);
+    CREATE INDEX listings_ending ON listings (ends_at_ms, id) WHERE ends_at_ms IS NOT NULL;
+    CREATE INDEX listings_lat_lon ON listings (lat, lon);
+    DROP TRIGGER listings_fts_update;
+    CREATE TRIGGER listings_fts_update AFTER UPDATE OF title, description ON listings BEGIN
+        INSERT INTO listings_fts (listings_fts, rowid, title, description)
+        VALUES ('delete', old.seq, old.title, old.description);
+        INSERT INTO listings_fts (rowid, title, description)
+        VALUES (new.seq, new.title, new.description);
+    END;",
 ];
 
 /// The schema version this binary writes.
@@ -202,7 +241,7 @@ mod tests {
             [],
         )
         .unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), 3);
+        assert_eq!(migrate(&mut conn).unwrap(), latest_version());
         let n: i64 = conn
             .query_row("SELECT count(*) FROM listings", [], |r| r.get(0))
             .unwrap();
@@ -237,6 +276,46 @@ mod tests {
         let hits: i64 = conn
             .query_row(
                 "SELECT count(*) FROM listings_fts WHERE listings_fts MATCH '\"bakk\"*'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(hits, 1);
+    }
+
+    #[test]
+    fn version_4_adds_listing_fields_to_existing_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (i, sql) in MIGRATIONS[..3].iter().enumerate() {
+            let tx = conn.transaction().unwrap();
+            apply(&tx, sql, i + 1).unwrap();
+            tx.commit().unwrap();
+        }
+        conn.execute(
+            "INSERT INTO listings (id, title, description, listing_type, status, basin, state,
+             county, lon, lat, asking_price_cents, sale_type, created_at_ms)
+             VALUES ('a', 'Bakken royalty', '', 'lease', 'active', 'Bakken', 'ND', 'McKenzie',
+             -103.4, 47.7, 1, 'fixed', 77)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (views, updated, apis): (i64, i64, String) = conn
+            .query_row(
+                "SELECT view_count, updated_at_ms, api_numbers FROM listings",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((views, updated, apis.as_str()), (0, 77, "[]"));
+        // Views no longer touch the FTS index; title changes still do.
+        conn.execute("UPDATE listings SET view_count = view_count + 1", [])
+            .unwrap();
+        conn.execute("UPDATE listings SET title = 'Williston minerals'", [])
+            .unwrap();
+        let hits: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM listings_fts WHERE listings_fts MATCH '\"willis\"*'",
                 [],
                 |r| r.get(0),
             )

@@ -12,10 +12,32 @@
 
 use mongodb::bson::{Bson, DateTime as BsonDateTime, Document, doc};
 
-use crate::domain::{Cursor, ListingFilter};
+use crate::domain::{
+    BBox, KeyPart, ListingCursor, ListingFilter, ListingSort, ListingStatus, Visibility,
+};
 
-/// The query for `filter`, restricted to documents after `after` in newest-first order.
-pub fn build(filter: &ListingFilter, after: Option<&Cursor>) -> Document {
+/// The stored field a sort orders by (`None`: relevance, ordered in Rust).
+pub fn sort_field(sort: ListingSort) -> Option<&'static str> {
+    match sort {
+        ListingSort::Relevance => None,
+        ListingSort::Newest => Some("created_at"),
+        ListingSort::PriceAsc | ListingSort::PriceDesc => Some("asking_price_cents"),
+        ListingSort::Production => Some("boe_sort"),
+        ListingSort::EndingSoonest => Some("ends_at"),
+    }
+}
+
+/// The sort document of `sort` (relevance: newest, re-ordered in Rust).
+pub fn sort_doc(sort: ListingSort) -> Document {
+    let field = sort_field(sort).unwrap_or("created_at");
+    let dir = if sort.ascending() { 1 } else { -1 };
+    doc! { field: dir, "_id": dir }
+}
+
+/// The query for `filter` (a `near` filter only as its bounding box: the exact distance is
+/// checked in Rust), restricted to the documents taking part in `sort` and to those after
+/// `after` in that order.
+pub fn build(filter: &ListingFilter, sort: ListingSort, after: Option<&ListingCursor>) -> Document {
     let mut all: Vec<Document> = Vec::new();
     if let Some(text) = &filter.text {
         for term in text.terms() {
@@ -47,11 +69,50 @@ pub fn build(filter: &ListingFilter, after: Option<&Cursor>) -> Document {
     push_min(&mut all, "net_acres", filter.min_net_acres);
     push_min(&mut all, "nri_pct", filter.min_nri_pct);
     push_min(&mut all, "boe_d", filter.min_boe_d);
-    if let Some(c) = after {
-        let at = BsonDateTime::from_millis(c.created_at_ms);
+    if let Some(c) = &filter.county {
+        all.push(doc! { "county": c.as_str() });
+    }
+    if let Some(v) = filter.max_net_acres {
+        all.push(doc! { "net_acres": { "$lte": v } });
+    }
+    if let Some(s) = filter.sale_type {
+        all.push(doc! { "sale_type": s.as_str() });
+    }
+    if let Some(n) = &filter.near {
+        push_bbox(&mut all, &n.bounding_box());
+    }
+    if let Some(b) = &filter.bbox {
+        push_bbox(&mut all, b);
+    }
+    if let Some(t) = filter.ends_at_or_after_ms {
+        all.push(doc! { "ends_at": { "$gte": BsonDateTime::from_millis(t) } });
+    }
+    let draft = ListingStatus::Draft.as_str();
+    match &filter.visibility {
+        Visibility::All => {}
+        Visibility::NoDrafts => all.push(doc! { "status": { "$ne": draft } }),
+        Visibility::OwnDrafts(seller) => all.push(doc! { "$or": [
+            { "status": { "$ne": draft } },
+            { "seller_id": seller.as_str() },
+        ] }),
+    }
+    if sort == ListingSort::EndingSoonest {
+        all.push(doc! { "ends_at": { "$ne": Bson::Null } });
+    }
+    if let Some(c) = after
+        && let (Some(field), [key]) = (sort_field(sort), c.key.as_slice())
+    {
+        let value = match (field, key) {
+            ("created_at" | "ends_at", KeyPart::Int(ms)) => {
+                Bson::DateTime(BsonDateTime::from_millis(*ms))
+            }
+            (_, KeyPart::Int(i)) => Bson::Int64(*i),
+            (_, KeyPart::Real(r)) => Bson::Double(*r),
+        };
+        let op = if sort.ascending() { "$gt" } else { "$lt" };
         all.push(doc! { "$or": [
-            { "created_at": { "$lt": at } },
-            { "created_at": at, "_id": { "$lt": c.id.as_str() } },
+            { field: { op: value.clone() } },
+            { field: value, "_id": { op: c.id.as_str() } },
         ] });
     }
     match all.len() {
@@ -59,6 +120,14 @@ pub fn build(filter: &ListingFilter, after: Option<&Cursor>) -> Document {
         1 => all.pop().unwrap_or_default(),
         _ => doc! { "$and": all.into_iter().map(Bson::Document).collect::<Vec<_>>() },
     }
+}
+
+/// The indexed bounding-box condition on the `lat`/`lon` copy of the point.
+fn push_bbox(all: &mut Vec<Document>, b: &BBox) {
+    all.push(doc! {
+        "lat": { "$gte": b.min_lat, "$lte": b.max_lat },
+        "lon": { "$gte": b.min_lon, "$lte": b.max_lon },
+    });
 }
 
 /// `{field: {$gte: min}}`; `null` values (absent fields) never compare as greater or equal.
@@ -87,7 +156,10 @@ mod tests {
 
     #[test]
     fn empty_filter_is_empty_document() {
-        assert_eq!(build(&ListingFilter::default(), None), Document::new());
+        assert_eq!(
+            build(&ListingFilter::default(), ListingSort::Newest, None),
+            Document::new()
+        );
     }
 
     #[test]
@@ -96,7 +168,10 @@ mod tests {
             status: Some(ListingStatus::Active),
             ..ListingFilter::default()
         };
-        assert_eq!(build(&f, None), doc! { "status": "active" });
+        assert_eq!(
+            build(&f, ListingSort::Newest, None),
+            doc! { "status": "active" }
+        );
     }
 
     #[test]
@@ -106,7 +181,7 @@ mod tests {
             text: TextQuery::parse("$where perm").unwrap(),
             ..ListingFilter::default()
         };
-        let d = build(&f, None);
+        let d = build(&f, ListingSort::Newest, None);
         let clauses = d.get_array("$and").unwrap();
         assert_eq!(clauses.len(), 3);
         assert_eq!(

@@ -33,8 +33,8 @@ fn unique(name: &'static str, keys: Document) -> IndexSpec {
     }
 }
 
-/// Indexes of `listings`: the newest-first order alone and behind each equality filter, and
-/// the price range.
+/// Indexes of `listings`: the newest-first order alone and behind each equality filter, the
+/// price range, the other sort orders and the bounding-box prefilter.
 pub fn listing_indexes() -> Vec<IndexSpec> {
     vec![
         index("listings_newest", doc! { "created_at": -1, "_id": -1 }),
@@ -55,6 +55,25 @@ pub fn listing_indexes() -> Vec<IndexSpec> {
             doc! { "state": 1, "created_at": -1, "_id": -1 },
         ),
         index("listings_price", doc! { "asking_price_cents": 1 }),
+        index(
+            "listings_county_newest",
+            doc! { "county": 1, "created_at": -1, "_id": -1 },
+        ),
+        index(
+            "listings_sale_type_newest",
+            doc! { "sale_type": 1, "created_at": -1, "_id": -1 },
+        ),
+        index(
+            "listings_seller_newest",
+            doc! { "seller_id": 1, "created_at": -1, "_id": -1 },
+        ),
+        index(
+            "listings_price_id",
+            doc! { "asking_price_cents": 1, "_id": 1 },
+        ),
+        index("listings_production", doc! { "boe_sort": -1, "_id": -1 }),
+        index("listings_ending", doc! { "ends_at": 1, "_id": 1 }),
+        index("listings_lat_lon", doc! { "lat": 1, "lon": 1 }),
     ]
 }
 

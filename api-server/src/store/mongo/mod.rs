@@ -7,6 +7,7 @@ pub mod dump;
 mod error;
 mod filter;
 pub mod indexes;
+mod listings;
 pub mod restore;
 mod uri;
 mod user_docs;
@@ -15,7 +16,7 @@ mod users;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::TryStreamExt;
+use chrono::{DateTime, Utc};
 use mongodb::bson::doc;
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database};
@@ -23,7 +24,7 @@ use mongodb::{Client, Collection, Database};
 use self::doc::ListingDoc;
 pub use self::uri::redacted_uri;
 use self::user_docs::{AuditDoc, FailureDoc, SessionDoc, UserDoc};
-use super::{ListingStore, StoreError, StoreKind, into_page};
+use super::{ListingStore, StoreError, StoreKind};
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
 /// Name of the listings collection.
@@ -77,6 +78,7 @@ impl MongoStore {
             db,
         };
         indexes::ensure(&store.listings, indexes::listing_indexes()).await?;
+        listings::backfill(&store.listings).await?;
         indexes::ensure(&store.users, indexes::user_indexes()).await?;
         indexes::ensure(&store.sessions, indexes::session_indexes()).await?;
         indexes::ensure(&store.failures, indexes::failure_indexes()).await?;
@@ -150,29 +152,33 @@ impl ListingStore for MongoStore {
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError> {
-        let filter = filter::build(&query.filter, query.after.as_ref());
-        let docs: Vec<ListingDoc> = self
-            .listings
-            .find(filter)
-            .sort(doc! { "created_at": -1, "_id": -1 })
-            .limit(i64::from(query.limit) + 1)
-            .await
-            .map_err(|e| error::map(e, "search"))?
-            .try_collect()
-            .await
-            .map_err(|e| error::map(e, "search"))?;
-        let items = docs
-            .into_iter()
-            .map(Listing::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(into_page(items, query.limit))
+        listings::search(&self.listings, query).await
     }
 
     async fn count(&self, filter: &ListingFilter) -> Result<u64, StoreError> {
-        self.listings
-            .count_documents(filter::build(filter, None))
-            .await
-            .map_err(|e| error::map(e, "count"))
+        listings::count(&self.listings, filter).await
+    }
+
+    async fn update(
+        &self,
+        listing: &Listing,
+        expected_updated_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let expected = expected_updated_at.timestamp_millis();
+        listings::update(&self.listings, listing, expected).await
+    }
+
+    async fn delete(
+        &self,
+        id: &str,
+        expected_updated_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let expected = expected_updated_at.timestamp_millis();
+        listings::delete(&self.listings, id, expected).await
+    }
+
+    async fn record_view(&self, id: &str) -> Result<bool, StoreError> {
+        listings::record_view(&self.listings, id).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -104,9 +104,8 @@ pub async fn pagination_never_repeats_or_skips_under_inserts(store: &dyn Listing
     load(store, &data).await;
     let want = expected(&data, &ListingFilter::default());
     let mut query = SearchQuery {
-        filter: ListingFilter::default(),
         limit: 4,
-        after: None,
+        ..SearchQuery::new(ListingFilter::default())
     };
     let mut seen = Vec::new();
     let mut added = 0;

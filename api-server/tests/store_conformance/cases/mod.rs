@@ -3,12 +3,16 @@
 mod audit;
 mod basics;
 mod search;
+mod sorting;
 mod users;
+mod writes;
 
 pub use audit::*;
 pub use basics::*;
 pub use search::*;
+pub use sorting::*;
 pub use users::*;
+pub use writes::*;
 
 use ogf_api::domain::{Listing, ListingFilter};
 use ogf_api::store::ListingStore;

@@ -103,6 +103,8 @@ pub async fn ensure_implicit(
             image: wanted.to_string(),
             strategy: Strategy::default(),
             progress_deadline_seconds: 600,
+            pre_rollout_backup: None,
+            migration: None,
             promote: false,
             abort: false,
         },

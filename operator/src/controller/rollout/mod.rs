@@ -12,8 +12,10 @@ mod condition;
 mod implicit;
 mod observe;
 mod phase;
+mod prepare;
 mod probe;
 mod record;
+mod steps;
 mod transition;
 mod work;
 
@@ -22,18 +24,19 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::ResourceExt;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::{Controller, watcher};
 use ogf_crds::rollout::Phase;
-use ogf_crds::{Marketplace, Rollout};
+use ogf_crds::{Backup, Marketplace, Rollout};
 use tokio::sync::watch;
 
 use super::error::{ReconcileError, category_label};
-use super::{Context, scoped_api, stopped};
+use super::{Context, metadata_triggers, scoped_api, stopped};
 use crate::build::labels;
 use phase::Decision;
 
@@ -42,6 +45,9 @@ pub use phase::in_progress;
 
 const KIND: &str = "Rollout";
 const MANAGED: &str = "app.kubernetes.io/managed-by=ogf-operator";
+const MIGRATION_JOBS: &str =
+    "app.kubernetes.io/managed-by=ogf-operator,app.kubernetes.io/component=migration";
+const API_PODS: &str = "app.kubernetes.io/name=ogf-api,app.kubernetes.io/component=api";
 
 /// The Rollout controller's state: the shared context, the Rollout cache and an HTTP client.
 #[allow(missing_debug_implementations)] // Context is not Debug
@@ -72,23 +78,35 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
         http,
     });
     let (by_rollout, by_marketplace) = (store.clone(), store.clone());
-    let (by_deployment, by_service) = (store.clone(), store);
+    let (by_deployment, by_service, by_pod) = (store.clone(), store.clone(), store);
+    // Migration Jobs and pre-rollout Backups are owned by their Rollout; API pods are watched
+    // (metadata only) so that a stop-then-start continues the moment the old pod is gone.
+    let migration_jobs = watcher::Config::default().labels(MIGRATION_JOBS);
+    let api_pods = watcher::Config::default().labels(API_PODS);
     controller
         .watches(rollouts_api, watcher::Config::default(), move |r| {
             siblings(&by_rollout, r.namespace(), &r.spec.marketplace_ref.name)
         })
-        .watches(
-            scoped_api::<Marketplace>(&client, ns),
-            watcher::Config::default(),
+        // Mappers need names and labels only: metadata-only watches keep memory flat.
+        .watches_stream(
+            metadata_triggers::<Marketplace>(&client, ns, watcher::Config::default()),
             move |m| siblings(&by_marketplace, m.namespace(), &m.name_any()),
         )
-        .watches(
-            scoped_api::<Deployment>(&client, ns),
-            managed.clone(),
+        .watches_stream(
+            metadata_triggers::<Deployment>(&client, ns, managed.clone()),
             move |d| siblings(&by_deployment, d.namespace(), &instance_of(&d)),
         )
-        .watches(scoped_api::<Service>(&client, ns), managed, move |s| {
-            siblings(&by_service, s.namespace(), &instance_of(&s))
+        .watches_stream(
+            metadata_triggers::<Service>(&client, ns, managed),
+            move |s| siblings(&by_service, s.namespace(), &instance_of(&s)),
+        )
+        .owns(scoped_api::<Job>(&client, ns), migration_jobs)
+        .owns(
+            scoped_api::<Backup>(&client, ns),
+            watcher::Config::default(),
+        )
+        .watches_stream(metadata_triggers::<Pod>(&client, ns, api_pods), move |p| {
+            siblings(&by_pod, p.namespace(), &instance_of(&p))
         })
         .graceful_shutdown_on(stopped(stop))
         .run(reconcile, error_policy, rollout_context)
@@ -167,23 +185,25 @@ async fn step(rollout: &Rollout, context: &RolloutContext) -> Result<Action, Rec
     let generation = rollout.metadata.generation;
     match decision {
         Decision::Enter { phase, message } => {
-            transition::enter(
-                &mut status,
-                &rollout.spec,
-                phase,
+            enter(context, rollout, status, phase, &message, None, &obs).await
+        }
+        Decision::Fail { reason, message } => {
+            let reason = Some(reason);
+            enter(
+                context,
+                rollout,
+                status,
+                Phase::Failed,
                 &message,
-                obs.marketplace.as_ref(),
-                obs.now,
-            );
-            transition::set_conditions(&mut status, generation, None, obs.now);
-            record::save(context, rollout, status).await?;
-            record::announce(context, rollout, &previous, phase, &message, &obs).await;
-            Ok(Action::await_change())
+                reason,
+                &obs,
+            )
+            .await
         }
         Decision::Retry(value) => {
             transition::enter(
                 &mut status,
-                &rollout.spec,
+                rollout,
                 Phase::Pending,
                 "retried",
                 None,
@@ -202,12 +222,22 @@ async fn step(rollout: &Rollout, context: &RolloutContext) -> Result<Action, Rec
             .await;
             Ok(Action::await_change())
         }
+        Decision::Resume => {
+            transition::resume(&mut status, obs.now);
+            record::save(context, rollout, status).await?;
+            Ok(Action::await_change())
+        }
         Decision::Wait {
             after,
             message,
             reason,
         } => {
             status.message = Some(message.clone());
+            if reason == Some(phase::WaitReason::MarketplacePaused) && status.paused_at.is_none() {
+                status.paused_at = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                    obs.now,
+                ));
+            }
             transition::set_conditions(
                 &mut status,
                 generation,
@@ -223,9 +253,44 @@ async fn step(rollout: &Rollout, context: &RolloutContext) -> Result<Action, Rec
         }
         Decision::Act(work) => {
             let Some(marketplace) = marketplace else {
-                return Ok(Action::requeue(Duration::from_secs(5)));
+                return work::release(context, rollout, status).await;
             };
             work::act(context, rollout, &marketplace, status, work, &obs).await
         }
     }
+}
+
+/// Records `phase` (with the reason of a failure), then announces it.
+async fn enter(
+    context: &RolloutContext,
+    rollout: &Rollout,
+    mut status: ogf_crds::RolloutStatus,
+    phase: Phase,
+    message: &str,
+    reason: Option<phase::FailReason>,
+    obs: &phase::Observations,
+) -> Result<Action, ReconcileError> {
+    let previous = status.clone();
+    transition::enter(
+        &mut status,
+        rollout,
+        phase,
+        message,
+        obs.marketplace.as_ref(),
+        obs.now,
+    );
+    if let Some(reason) = reason {
+        status.reason = Some(reason.as_str().to_string());
+        if reason == phase::FailReason::MarketplaceNotFound {
+            // Its Deployments went with it: nothing is left to scale down.
+            status.scaled_down = true;
+        }
+    }
+    transition::set_conditions(&mut status, rollout.metadata.generation, None, obs.now);
+    // Announced (Event, outcome metrics) only once the phase change is really written: a
+    // conflict recomputes the same change on the next reconcile.
+    if record::save(context, rollout, status).await? {
+        record::announce(context, rollout, &previous, phase, message, obs).await;
+    }
+    Ok(Action::await_change())
 }

@@ -6,9 +6,11 @@ use k8s_openapi::jiff::Timestamp;
 use kube::runtime::reflector::Store;
 use kube::{Api, ResourceExt};
 use ogf_crds::marketplace::DatabaseKind;
-use ogf_crds::{Color, Marketplace, Rollout};
+use ogf_crds::rollout::Phase;
+use ogf_crds::{Color, Marketplace, Rollout, RolloutStatus};
 
-use super::phase::{self, MarketplaceView, Observations};
+use super::phase::{self, MarketplaceView, Observations, StepState};
+use super::steps;
 use crate::build::labels;
 use crate::controller::ReconcileError;
 
@@ -72,13 +74,48 @@ pub async fn observe(
             .and_then(|d| d.spec.replicas)
             .unwrap_or(m.spec.replicas),
         embedded: matches!(m.spec.database.kind(), Some(DatabaseKind::Embedded(_))),
+        paused: m.spec.paused,
     });
+    let phase = status.map(|s| s.phase).unwrap_or_default();
+    let default = RolloutStatus::default();
+    let current = status.unwrap_or(&default);
+    let backup = if phase == Phase::BackingUp {
+        steps::backup_state(client, rollout, current).await?
+    } else {
+        StepState::NotStarted
+    };
+    let migration = if phase == Phase::Migrating {
+        steps::migration_state(client, rollout, current).await?
+    } else {
+        StepState::NotStarted
+    };
+    let old_pods = match current.target_color {
+        Some(target) if phase == Phase::Deploying && current.stop_then_start => {
+            steps::pods_of(client, &namespace, name, target.other()).await?
+        }
+        _ => 0,
+    };
+    let restore_hold = match (&marketplace, rollout.status.as_ref().map(|s| s.phase)) {
+        (Some(_), None | Some(Phase::Pending)) => {
+            let restores = Api::<ogf_crds::Restore>::namespaced(client.clone(), &namespace)
+                .list(&Default::default())
+                .await
+                .map_err(|e| ReconcileError::Kube("listing Restores", e))?
+                .items;
+            crate::controller::restore::hold::holder(name, &restores).map(ResourceExt::name_any)
+        }
+        _ => None,
+    };
     let observations = Observations {
         now: Timestamp::now(),
         marketplace: view,
         blocked_by: phase::blocked_by(rollout, siblings.iter().map(AsRef::as_ref)),
+        restore_hold,
         target_available: target.as_ref().is_some_and(available),
         service_color,
+        backup,
+        migration,
+        old_pods,
     };
     Ok((marketplace, observations))
 }

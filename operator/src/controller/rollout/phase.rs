@@ -8,6 +8,7 @@ use ogf_crds::rollout::{CheckStage, Phase, RETRY_ANNOTATION};
 use ogf_crds::{Color, Rollout, RolloutStatus};
 
 use super::checks::{self, Verdict};
+use super::prepare;
 
 /// What the reconciler saw of the Marketplace.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +21,24 @@ pub struct MarketplaceView {
     pub replicas: i32,
     /// Whether it uses the embedded store (one replica on one volume).
     pub embedded: bool,
+    /// `spec.paused`: the operator changes nothing, so the Rollout waits.
+    pub paused: bool,
+}
+
+/// Where a step run by another object (the pre-rollout Backup, the migration Job) stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum StepState {
+    /// Not created yet.
+    #[default]
+    NotStarted,
+    /// Created and not finished; what it says.
+    Running(String),
+    /// Finished successfully.
+    Succeeded,
+    /// Finished with a failure; why.
+    Failed(String),
+    /// The pre-rollout Backup's template does not exist.
+    TemplateMissing,
 }
 
 /// Everything [`decide`] looks at besides the Rollout itself.
@@ -31,24 +50,75 @@ pub struct Observations {
     pub marketplace: Option<MarketplaceView>,
     /// Another Rollout of the same Marketplace that goes first.
     pub blocked_by: Option<String>,
+    /// A Restore that holds the Marketplace's API stopped (maintenance): a Rollout does not
+    /// start until it is over.
+    pub restore_hold: Option<String>,
     /// Whether the target color's Deployment runs the target image and is fully Available.
     pub target_available: bool,
     /// The color the active Service selects now.
     pub service_color: Option<Color>,
+    /// The pre-rollout Backup (observed in `BackingUp` only).
+    pub backup: StepState,
+    /// The migration Job (observed in `Migrating` only).
+    pub migration: StepState,
+    /// Pods of the old color that still exist, terminating ones included (observed in
+    /// `Deploying` on the embedded store only: the new color starts once they are gone).
+    pub old_pods: usize,
 }
 
-/// Why a Rollout waits, when the reason deserves a condition.
+/// Why a Rollout waits, when the reason deserves the `Waiting` condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitReason {
     /// Another Rollout of the same Marketplace is in progress.
     AnotherRolloutInProgress,
+    /// The Marketplace has `spec.paused: true`.
+    MarketplacePaused,
+}
+
+impl WaitReason {
+    /// The condition reason.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AnotherRolloutInProgress => "AnotherRolloutInProgress",
+            Self::MarketplacePaused => "MarketplacePaused",
+        }
+    }
+}
+
+/// Why a Rollout ends `Failed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailReason {
     /// The referenced Marketplace does not exist.
     MarketplaceNotFound,
+    /// The pre-rollout Backup's template does not exist.
+    BackupTemplateNotFound,
+    /// The pre-rollout Backup failed.
+    BackupFailed,
+    /// The migration Job failed or passed its deadline.
+    MigrationFailed,
+}
+
+impl FailReason {
+    /// The `status.reason` and `Degraded` reason.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MarketplaceNotFound => "MarketplaceNotFound",
+            Self::BackupTemplateNotFound => "BackupTemplateNotFound",
+            Self::BackupFailed => "BackupFailed",
+            Self::MigrationFailed => "MigrationFailed",
+        }
+    }
 }
 
 /// Work a phase does; each is idempotent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Work {
+    /// Create the one-shot pre-rollout Backup from its template.
+    CreateBackup,
+    /// Create the migration Job.
+    StartMigration,
+    /// Scale the old color to zero and wait for its pods to be gone (embedded store).
+    StopOld,
     /// Apply the target color's Deployment with the target image (stopping the active first
     /// on the embedded store).
     Deploy,
@@ -62,6 +132,8 @@ pub enum Work {
     SwitchBack,
     /// Scale the target color to zero, then record it.
     ScaleDownTarget,
+    /// Let go of a Marketplace that no longer exists (its Deployments went with it).
+    Release,
 }
 
 /// The one next thing to do.
@@ -74,8 +146,17 @@ pub enum Decision {
         /// Why, for the history, the message and the Event.
         message: String,
     },
+    /// Record `Failed` with a reason: the Rollout cannot run; traffic was never switched.
+    Fail {
+        /// Why, for `status.reason` and the `Degraded` condition.
+        reason: FailReason,
+        /// What happened, for humans.
+        message: String,
+    },
     /// Start over from `Pending` because of a new `ogf.dev/retry` value.
     Retry(String),
+    /// The Marketplace is no longer paused: extend the progress deadline by the pause.
+    Resume,
     /// Do a phase's work.
     Act(Work),
     /// Nothing to do until a watch event or `after`.
@@ -89,7 +170,7 @@ pub enum Decision {
     },
 }
 
-fn wait(after: Option<Duration>, message: impl Into<String>) -> Decision {
+pub(super) fn wait(after: Option<Duration>, message: impl Into<String>) -> Decision {
     Decision::Wait {
         after,
         message: message.into(),
@@ -97,7 +178,7 @@ fn wait(after: Option<Duration>, message: impl Into<String>) -> Decision {
     }
 }
 
-fn enter(phase: Phase, message: impl Into<String>) -> Decision {
+pub(super) fn enter(phase: Phase, message: impl Into<String>) -> Decision {
     Decision::Enter {
         phase,
         message: message.into(),
@@ -127,42 +208,22 @@ pub fn decide(rollout: &Rollout, obs: &Observations) -> Decision {
     if !status.phase.is_terminal() && spec.abort {
         return enter(Phase::Aborted, "aborted: spec.abort is true");
     }
+    if let Some(gated) = prepare::gate(spec, status, obs) {
+        return gated;
+    }
     match status.phase {
-        Phase::Pending => {
-            let Some(marketplace) = &obs.marketplace else {
-                return Decision::Wait {
-                    after: None,
-                    message: format!("Marketplace {} does not exist", spec.marketplace_ref.name),
-                    reason: Some(WaitReason::MarketplaceNotFound),
-                };
-            };
-            if let Some(other) = &obs.blocked_by {
-                return Decision::Wait {
-                    after: None,
-                    message: format!("waiting for Rollout {other} of the same Marketplace"),
-                    reason: Some(WaitReason::AnotherRolloutInProgress),
-                };
-            }
-            let how = if marketplace.embedded {
-                "stop-then-start (embedded store: the active color stops before the new one starts)"
-            } else {
-                "side by side"
-            };
-            enter(
-                Phase::Deploying,
-                format!(
-                    "deploying {} to {} {how}",
-                    spec.image,
-                    marketplace.active_color.other()
-                ),
-            )
-        }
+        Phase::Pending => prepare::pending(spec, obs),
+        Phase::BackingUp => prepare::backing_up(spec, status, obs),
+        Phase::Migrating => prepare::migrating(status, obs),
         Phase::Deploying if deadline_passed => enter(
             Phase::RolledBack,
             "progress deadline exceeded while deploying",
         ),
         Phase::Deploying if obs.target_available => {
             enter(Phase::Verifying, "the new color is Available")
+        }
+        Phase::Deploying if status.stop_then_start && obs.old_pods > 0 => {
+            Decision::Act(Work::StopOld)
         }
         Phase::Deploying => Decision::Act(Work::Deploy),
         Phase::Verifying if deadline_passed => enter(
@@ -247,6 +308,9 @@ fn cleanup(status: &RolloutStatus, obs: &Observations, delay: i64) -> Decision {
     let Some(target) = status.target_color.filter(|_| !status.scaled_down) else {
         return wait(None, "done");
     };
+    if obs.marketplace.is_none() {
+        return Decision::Act(Work::Release);
+    }
     let active = obs.marketplace.as_ref().map(|m| m.active_color);
     if active == Some(target) || (active.is_some() && obs.service_color == Some(target)) {
         return Decision::Act(Work::SwitchBack);

@@ -37,10 +37,15 @@ fn obs(now: i64) -> Observations {
             image: "api:1".into(),
             replicas: 2,
             embedded: false,
+            paused: false,
         }),
         blocked_by: None,
+        restore_hold: None,
         target_available: false,
         service_color: Some(Color::Blue),
+        backup: StepState::NotStarted,
+        migration: StepState::NotStarted,
+        old_pods: 0,
     }
 }
 
@@ -66,14 +71,22 @@ fn pending_starts_deploying_unless_blocked_or_missing() {
             ..
         }
     ));
+    let held = Observations {
+        restore_hold: Some("monday".into()),
+        ..obs(0)
+    };
+    assert!(matches!(
+        decide(&ro, &held),
+        Decision::Wait { ref message, reason: None, .. } if message.contains("Restore monday")
+    ));
     let missing = Observations {
         marketplace: None,
         ..obs(0)
     };
     assert!(matches!(
         decide(&ro, &missing),
-        Decision::Wait {
-            reason: Some(WaitReason::MarketplaceNotFound),
+        Decision::Fail {
+            reason: FailReason::MarketplaceNotFound,
             ..
         }
     ));
@@ -186,7 +199,9 @@ fn promoting_never_switches_to_an_unavailable_color() {
 #[test]
 fn post_verifying_finishes_after_the_scale_down_delay() {
     let mut s = status(Phase::PostVerifying, 0);
-    s.switched_at = Some(Time(at(0)));
+    s.switched_at = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime(
+        at(0),
+    ));
     let ro = rollout(
         json!({"strategy": {"blueGreen": {"scaleDownDelaySeconds": 5}}}),
         s,
@@ -252,4 +267,17 @@ fn the_older_pending_rollout_goes_first() {
     assert_eq!(blocked_by(&older, [&older, &newer]), None);
     let running = rollout(json!({}), status(Phase::Verifying, 0));
     assert_eq!(blocked_by(&older, [&running]), Some("ro".into()));
+}
+
+#[test]
+fn stop_then_start_waits_for_the_old_pods_to_be_gone() {
+    let mut s = status(Phase::Deploying, 0);
+    s.stop_then_start = true;
+    let ro = rollout(json!({}), s);
+    let lingering = Observations {
+        old_pods: 1,
+        ..obs(10)
+    };
+    assert_eq!(decide(&ro, &lingering), Decision::Act(Work::StopOld));
+    assert_eq!(decide(&ro, &obs(10)), Decision::Act(Work::Deploy));
 }

@@ -13,12 +13,13 @@ use super::phase::Observations;
 use crate::controller::{ReconcileError, publish_event};
 
 /// Writes `status` through the status subresource, guarded by the Rollout's resourceVersion;
-/// a conflict means a newer Rollout is on its way and will be reconciled.
+/// a conflict means a newer Rollout is on its way and will be reconciled. Returns whether the
+/// status was written (false on a conflict: nothing may be announced for it).
 pub async fn save(
     context: &RolloutContext,
     rollout: &Rollout,
     status: RolloutStatus,
-) -> Result<(), ReconcileError> {
+) -> Result<bool, ReconcileError> {
     let api: Api<Rollout> = Api::namespaced(
         context.base.client.clone(),
         &rollout.namespace().unwrap_or_default(),
@@ -30,8 +31,8 @@ pub async fn save(
         .replace_status(&rollout.name_any(), &PostParams::default(), &object)
         .await
     {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(status)) if status.code == 409 => Ok(false),
         Err(e) => Err(ReconcileError::Kube("writing the Rollout status", e)),
     }
 }

@@ -1,60 +1,73 @@
 //! How status changes when a phase is entered, and the conditions each phase shows.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use k8s_openapi::jiff::Timestamp;
+use kube::ResourceExt;
 use ogf_crds::rollout::{MAX_STEPS, Phase, Step};
-use ogf_crds::{ConditionStatus, ConditionType, RolloutSpec, RolloutStatus};
+use ogf_crds::{ConditionStatus, ConditionType, Rollout, RolloutSpec, RolloutStatus};
 
 use super::phase::{MarketplaceView, WaitReason};
+use crate::build::migration_job;
 use crate::status::{condition, set_condition};
 
-/// Type of the condition shown while another Rollout goes first.
+/// Type of the condition shown while another Rollout goes first or the Marketplace is paused.
 pub const WAITING: &str = "Waiting";
 
 /// Records `phase` as entered at `now`, with the fields it brings.
 pub fn enter(
     status: &mut RolloutStatus,
-    spec: &RolloutSpec,
+    rollout: &Rollout,
     phase: Phase,
     message: &str,
     marketplace: Option<&MarketplaceView>,
     now: Timestamp,
 ) {
+    let spec = &rollout.spec;
+    let previous = status.phase;
+    if matches!(
+        phase,
+        Phase::BackingUp | Phase::Migrating | Phase::Deploying
+    ) && status.target_color.is_none()
+        && let Some(m) = marketplace
+    {
+        record_start(status, spec, m);
+    }
+    let retry = status.last_retry.clone();
     match phase {
-        Phase::Deploying => {
-            if let Some(m) = marketplace {
-                let target = m.active_color.other();
-                status.active_color = Some(m.active_color);
-                status.preview_color = Some(target);
-                status.target_color = Some(target);
-                status.stable_image = Some(m.image.clone());
-                status.target_image = Some(spec.image.clone());
-                status.stop_then_start = m.embedded;
-                status.preview_replicas = Some(if m.embedded {
-                    m.replicas.clamp(0, 1).max(1)
-                } else {
-                    spec.strategy
-                        .blue_green
-                        .preview_replicas
-                        .unwrap_or(m.replicas)
-                });
-                status.deadline_at =
-                    Timestamp::from_second(now.as_second() + spec.progress_deadline_seconds)
-                        .ok()
-                        .map(Time);
-            }
+        Phase::BackingUp => {
+            status.backup_name = Some(migration_job::backup_name(
+                &rollout.name_any(),
+                retry.as_deref(),
+            ));
         }
-        Phase::AwaitingPromotion => status.verified_at = Some(Time(now)),
+        Phase::Migrating => {
+            status.migration_job = Some(migration_job::job_name(
+                &rollout.name_any(),
+                retry.as_deref(),
+            ));
+        }
+        Phase::Deploying => {
+            status.deadline_at =
+                Timestamp::from_second(now.as_second() + spec.progress_deadline_seconds)
+                    .ok()
+                    .map(Time);
+        }
+        Phase::AwaitingPromotion => status.verified_at = Some(MicroTime(now)),
         Phase::Pending => {
             let steps = std::mem::take(&mut status.steps);
-            let last_retry = status.last_retry.take();
             *status = RolloutStatus {
                 steps,
-                last_retry,
+                last_retry: retry,
                 ..RolloutStatus::default()
             };
         }
-        Phase::Aborted | Phase::RolledBack | Phase::Failed => status.scaled_down = false,
+        // Nothing was deployed before `Deploying`: there is nothing to scale down.
+        Phase::Aborted | Phase::RolledBack | Phase::Failed => {
+            status.scaled_down = matches!(
+                previous,
+                Phase::Pending | Phase::BackingUp | Phase::Migrating
+            );
+        }
         _ => {}
     }
     status.phase = phase;
@@ -67,6 +80,37 @@ pub fn enter(
     });
     let excess = status.steps.len().saturating_sub(MAX_STEPS);
     status.steps.drain(..excess);
+}
+
+/// The colors, images and sizes a Rollout works with, fixed when it leaves `Pending`.
+fn record_start(status: &mut RolloutStatus, spec: &RolloutSpec, m: &MarketplaceView) {
+    let target = m.active_color.other();
+    status.active_color = Some(m.active_color);
+    status.preview_color = Some(target);
+    status.target_color = Some(target);
+    status.stable_image = Some(m.image.clone());
+    status.target_image = Some(spec.image.clone());
+    status.stop_then_start = m.embedded;
+    status.preview_replicas = Some(if m.embedded {
+        1
+    } else {
+        spec.strategy
+            .blue_green
+            .preview_replicas
+            .unwrap_or(m.replicas)
+    });
+}
+
+/// After a pause of the Marketplace: the progress deadline moves by the time paused.
+pub fn resume(status: &mut RolloutStatus, now: Timestamp) {
+    if let Some(paused) = status.paused_at.take()
+        && let Some(deadline) = status.deadline_at.as_mut()
+    {
+        let paused_for = (now.as_second() - paused.0.as_second()).max(0);
+        if let Ok(later) = Timestamp::from_second(deadline.0.as_second() + paused_for) {
+            deadline.0 = later;
+        }
+    }
 }
 
 /// Sets Ready, Progressing, Degraded (and Waiting while blocked) from the phase.
@@ -106,25 +150,23 @@ pub fn set_conditions(
             phase.as_str(),
         ),
     );
-    let degraded = match waiting {
-        Some((WaitReason::MarketplaceNotFound, _)) => Some("MarketplaceNotFound"),
-        _ if matches!(phase, Phase::RolledBack | Phase::Failed) => Some(phase.as_str()),
-        _ => None,
-    };
+    let reason = status.reason.clone();
+    let degraded = matches!(phase, Phase::RolledBack | Phase::Failed)
+        .then(|| reason.unwrap_or_else(|| phase.as_str().to_string()));
     set_condition(
         conditions,
         make(
             ConditionType::Degraded,
             degraded.is_some(),
-            degraded.unwrap_or("AsExpected"),
+            degraded.as_deref().unwrap_or("AsExpected"),
         ),
     );
     match waiting {
-        Some((WaitReason::AnotherRolloutInProgress, why)) => set_condition(
+        Some((reason, why)) => set_condition(
             conditions,
-            condition_of(WAITING, "AnotherRolloutInProgress", why, generation, &now),
+            condition_of(WAITING, reason.as_str(), why, generation, &now),
         ),
-        _ => conditions.retain(|c| c.type_ != WAITING),
+        None => conditions.retain(|c| c.type_ != WAITING),
     }
     status.observed_generation = generation;
 }

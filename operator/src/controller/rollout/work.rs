@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use k8s_openapi::jiff::Timestamp;
 use kube::runtime::controller::Action;
 use ogf_crds::rollout::{CheckStage, Phase};
 use ogf_crds::{Marketplace, Rollout, RolloutStatus};
 
 use super::phase::{self, Observations, Work};
-use super::{RolloutContext, act, checks, implicit, probe, record, transition};
+use super::{RolloutContext, act, checks, implicit, probe, record, steps, transition};
 use crate::controller::ReconcileError;
 
 /// Does `work` for `rollout` and writes what changed to its status.
@@ -24,6 +24,25 @@ pub async fn act(
     let client = &context.base.client;
     let now = obs.now;
     match work {
+        Work::CreateBackup => {
+            steps::create_backup(client, rollout, &status).await?;
+            Ok(Action::await_change())
+        }
+        Work::StartMigration => {
+            steps::start_migration(&context.base, rollout, marketplace, &status).await?;
+            Ok(Action::await_change())
+        }
+        Work::StopOld => {
+            // The new color starts only once every pod of the old one is gone (the pod watch
+            // brings the next reconcile); until then only the old color is scaled down.
+            if let (Some(target), Some(stable)) =
+                (status.target_color, status.stable_image.as_deref())
+            {
+                act::scale(client, marketplace, target.other(), stable, 0).await?;
+            }
+            Ok(Action::await_change())
+        }
+        Work::Release => release(context, rollout, status).await,
         Work::Deploy => {
             act::deploy(client, marketplace, &status).await?;
             let left = phase::remaining(now, status.deadline_at.as_ref().map(|t| t.0), 0);
@@ -59,16 +78,16 @@ pub async fn act(
                 act::point_marketplace(client, marketplace, target, &image).await?;
                 let switched = Timestamp::now();
                 if let Some(since) = switch_allowed_since(rollout, &status) {
-                    let millis = switched.as_millisecond() - since * 1000;
+                    let millis = switched.as_millisecond() - since;
                     context
                         .base
                         .metrics
                         .rollout_switched(Duration::from_millis(millis.max(0).unsigned_abs()));
                 }
-                status.switched_at = Some(Time(switched));
+                status.switched_at = Some(MicroTime(switched));
             }
             if status.switched_at.is_none() {
-                status.switched_at = Some(Time(Timestamp::now()));
+                status.switched_at = Some(MicroTime(Timestamp::now()));
             }
             status.active_color = Some(target);
             status.preview_color = Some(target.other());
@@ -89,7 +108,7 @@ pub async fn act(
             let message = "the new image serves traffic; the old color is scaled to zero";
             transition::enter(
                 &mut status,
-                &rollout.spec,
+                rollout,
                 Phase::Succeeded,
                 message,
                 obs.marketplace.as_ref(),
@@ -97,8 +116,9 @@ pub async fn act(
             );
             transition::set_conditions(&mut status, rollout.metadata.generation, None, now);
             let previous = rollout.status.clone().unwrap_or_default();
-            record::save(context, rollout, status).await?;
-            record::announce(context, rollout, &previous, Phase::Succeeded, message, obs).await;
+            if record::save(context, rollout, status).await? {
+                record::announce(context, rollout, &previous, Phase::Succeeded, message, obs).await;
+            }
             Ok(Action::await_change())
         }
         Work::SwitchBack => {
@@ -123,7 +143,20 @@ pub async fn act(
     }
 }
 
-/// When switching became allowed (seconds since the epoch): the checks passed plus the
+/// Lets go of a Marketplace that no longer exists: its Deployments went with it.
+pub async fn release(
+    context: &RolloutContext,
+    rollout: &Rollout,
+    mut status: RolloutStatus,
+) -> Result<Action, ReconcileError> {
+    if status.phase.is_terminal() && !status.scaled_down {
+        status.scaled_down = true;
+        record::save(context, rollout, status).await?;
+    }
+    Ok(Action::await_change())
+}
+
+/// When switching became allowed (milliseconds since the epoch): the checks passed plus the
 /// auto-promotion delay, or the promotion itself.
 fn switch_allowed_since(rollout: &Rollout, status: &RolloutStatus) -> Option<i64> {
     let bg = &rollout.spec.strategy.blue_green;
@@ -131,8 +164,11 @@ fn switch_allowed_since(rollout: &Rollout, status: &RolloutStatus) -> Option<i64
         status
             .verified_at
             .as_ref()
-            .map(|t| t.0.as_second() + bg.auto_promote_after_seconds)
+            .map(|t| t.0.as_millisecond() + bg.auto_promote_after_seconds * 1000)
     } else {
-        status.phase_started_at.as_ref().map(|t| t.0.as_second())
+        status
+            .phase_started_at
+            .as_ref()
+            .map(|t| t.0.as_millisecond())
     }
 }

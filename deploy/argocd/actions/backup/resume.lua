@@ -1,0 +1,3 @@
+-- Resume scheduled backups.
+obj.spec.suspend = false
+return obj

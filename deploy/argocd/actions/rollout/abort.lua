@@ -1,0 +1,3 @@
+-- Abort: stop the Rollout; the old color keeps (or gets back) the traffic.
+obj.spec.abort = true
+return obj
