@@ -42,6 +42,12 @@ pub fn common(instance: &str, color: Option<Color>) -> BTreeMap<String, String> 
     labels
 }
 
+/// The Marketplace an object the operator created belongs to: its [`INSTANCE`] label
+/// (empty when absent). Watch mappers use it to find the resources to reconcile.
+pub fn instance_of(object: &impl kube::ResourceExt) -> String {
+    object.labels().get(INSTANCE).cloned().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,12 +83,7 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
     let family = watcher::Config::default().labels(&format!("{}={BACKUP_APP_NAME}", labels::NAME));
     controller
         .watches_stream(metadata_triggers::<Job>(&client, ns, family), move |job| {
-            let instance = job
-                .labels()
-                .get(labels::INSTANCE)
-                .cloned()
-                .unwrap_or_default();
-            of_marketplace(&by_job, job.namespace(), &instance)
+            of_marketplace(&by_job, job.namespace(), &labels::instance_of(&job))
         })
         .watches(
             scoped_api::<Restore>(&client, ns),

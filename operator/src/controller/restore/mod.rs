@@ -70,12 +70,12 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
         // Restore Jobs (the Restore's own) and backup-family Jobs (a Restore waits for them).
         .watches_stream(
             metadata_triggers::<Job>(&client, ns, backup_jobs),
-            move |job| targeting(&by_job, job.namespace(), &instance_of(&job)),
+            move |job| targeting(&by_job, job.namespace(), &labels::instance_of(&job)),
         )
         // API pods: a Restore starts once they are gone.
         .watches_stream(
             metadata_triggers::<Pod>(&client, ns, api_pods),
-            move |pod| targeting(&by_pod, pod.namespace(), &instance_of(&pod)),
+            move |pod| targeting(&by_pod, pod.namespace(), &labels::instance_of(&pod)),
         )
         // The Marketplace: created (bootstrap), Ready again (Swapping), paused.
         .watches_stream(
@@ -90,15 +90,6 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             }
         })
         .await;
-}
-
-/// The Marketplace an object belongs to (its `app.kubernetes.io/instance` label).
-fn instance_of(object: &impl ResourceExt) -> String {
-    object
-        .labels()
-        .get(labels::INSTANCE)
-        .cloned()
-        .unwrap_or_default()
 }
 
 /// The unfinished Restores of Marketplace `name` in `namespace`.

@@ -94,11 +94,11 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
         )
         .watches_stream(
             metadata_triggers::<Deployment>(&client, ns, managed.clone()),
-            move |d| siblings(&by_deployment, d.namespace(), &instance_of(&d)),
+            move |d| siblings(&by_deployment, d.namespace(), &labels::instance_of(&d)),
         )
         .watches_stream(
             metadata_triggers::<Service>(&client, ns, managed),
-            move |s| siblings(&by_service, s.namespace(), &instance_of(&s)),
+            move |s| siblings(&by_service, s.namespace(), &labels::instance_of(&s)),
         )
         .owns(scoped_api::<Job>(&client, ns), migration_jobs)
         .owns(
@@ -106,7 +106,7 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             watcher::Config::default(),
         )
         .watches_stream(metadata_triggers::<Pod>(&client, ns, api_pods), move |p| {
-            siblings(&by_pod, p.namespace(), &instance_of(&p))
+            siblings(&by_pod, p.namespace(), &labels::instance_of(&p))
         })
         .graceful_shutdown_on(stopped(stop))
         .run(reconcile, error_policy, rollout_context)
@@ -116,15 +116,6 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             }
         })
         .await;
-}
-
-/// The Marketplace an owned object belongs to (its `app.kubernetes.io/instance` label).
-fn instance_of(object: &impl ResourceExt) -> String {
-    object
-        .labels()
-        .get(labels::INSTANCE)
-        .cloned()
-        .unwrap_or_default()
 }
 
 /// The Rollouts of Marketplace `name` in `namespace`.
