@@ -62,7 +62,18 @@ launch() {
   local name=$1
   shift
   setsid "$BIN_DIR/$name" "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
-  echo $! >"$PIDS/$name.pid"
+  local pid=$! tries=0
+  echo "$pid" >"$PIDS/$name.pid"
+  # The background subshell execs setsid, which execs the binary: until both
+  # execs happened /proc/PID/exe still names bash or setsid, and `alive` would
+  # call a healthy start dead (seen on loaded CI machines). Wait for the exec.
+  while [ -e "/proc/$pid" ] && [ $tries -lt 100 ]; do
+    case "$(readlink "/proc/$pid/exe" 2>/dev/null)" in
+      "$BIN_DIR/$name"*) return 0 ;;
+    esac
+    tries=$((tries + 1))
+    sleep 0.05
+  done
 }
 
 # wait_ready NAME SECONDS: poll ready_NAME until it succeeds, the process dies, or time runs out.
@@ -197,7 +208,9 @@ start_component() {
     port_in_use "$port" && fail "$name" "port $port is already in use (set OGF_TESTENV_PORT_BASE to move all ports)"
   done
   "start_${name//-/_}"
-  wait_ready "$name" "${2:-60}" || fail "$name" "did not become ready"
+  if ! wait_ready "$name" "${2:-60}"; then
+    if alive "$name"; then fail "$name" "not ready after ${2:-60} s"; else fail "$name" "exited before it became ready"; fi
+  fi
 }
 
 fail() {
