@@ -36,8 +36,10 @@ fi
 # --- end hadolint ---
 
 # --- promtool and Lua 5.1: alert rules (e2e/tests/alerts.rs) and Argo CD Lua (e2e/tests/argocd_lua.rs) ---
-# promtool comes from Debian's prometheus package, extracted (not installed: that would
-# bring in the daemon and its service) into ~/.cache/ogf-testenv/promtool/<version>/.
+# promtool and the prometheus server (the Rollout Prometheus-check test,
+# e2e/tests/operator_rollout_prometheus.rs, runs it on a free port) come from Debian's
+# prometheus package, extracted (not installed: that would bring in the daemon's
+# service) into ~/.cache/ogf-testenv/promtool/<version>/usr/bin/.
 # Lua 5.1 is the interpreter version Argo CD embeds (gopher-lua); Debian's lua5.1.
 sudo_cmd=""
 [ "$(id -u)" = 0 ] || sudo_cmd=sudo
@@ -47,8 +49,11 @@ apt_install() {
 }
 command -v lua5.1 >/dev/null || { echo "installing Debian package lua5.1"; apt_install lua5.1; }
 promtool_dir=$HOME/.cache/ogf-testenv/promtool
-if ! command -v promtool >/dev/null && ! ls "$promtool_dir"/*/usr/bin/promtool >/dev/null 2>&1; then
-  echo "extracting promtool from Debian's prometheus package into $promtool_dir"
+have_prom_tool() { # $1: promtool | prometheus; on PATH or in the cache
+  command -v "$1" >/dev/null || ls "$promtool_dir"/*/usr/bin/"$1" >/dev/null 2>&1
+}
+if ! have_prom_tool promtool || ! have_prom_tool prometheus; then
+  echo "extracting promtool and prometheus from Debian's prometheus package into $promtool_dir"
   command -v apt-get >/dev/null || { echo "error: apt-get is needed to fetch promtool" >&2; exit 1; }
   prom_version=$(apt-cache policy prometheus 2>/dev/null | awk '/Candidate:/ {print $2}')
   if [ -z "$prom_version" ] || [ "$prom_version" = "(none)" ]; then
@@ -60,9 +65,10 @@ if ! command -v promtool >/dev/null && ! ls "$promtool_dir"/*/usr/bin/promtool >
   (cd "$dl" && apt-get download -qq prometheus)
   dpkg -x "$dl"/prometheus_*.deb "$dl/x"
   mkdir -p "$promtool_dir/$prom_version/usr/bin"
-  cp "$dl/x/usr/bin/promtool" "$promtool_dir/$prom_version/usr/bin/promtool"
+  cp "$dl/x/usr/bin/promtool" "$dl/x/usr/bin/prometheus" "$promtool_dir/$prom_version/usr/bin/"
   rm -rf "$dl"
   "$promtool_dir/$prom_version/usr/bin/promtool" --version >/dev/null
+  "$promtool_dir/$prom_version/usr/bin/prometheus" --version >/dev/null
 fi
 # --- end promtool and Lua ---
 

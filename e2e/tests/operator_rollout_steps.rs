@@ -5,6 +5,7 @@
 //! Marketplace; the embedded store's stop-then-start waiting for the old pod to be gone; and
 //! an operator killed in every phase that can be held deterministically.
 
+#[allow(dead_code)] // shared with operator_rollout_{hpa,prometheus}.rs, which use other parts
 #[path = "operator_rollout_steps/fixture.rs"]
 mod fixture;
 
@@ -226,10 +227,10 @@ async fn embedded_stop_then_start_waits_for_the_old_pod_to_be_gone() {
     f.wait_replicas("shop-green", 1).await;
 }
 
-/// One Rollout through every phase that can be held (BackingUp, Migrating, Deploying,
-/// Verifying, AwaitingPromotion, PostVerifying; Promoting is a single write and cannot), with
-/// the operator killed and restarted in each: it ends Succeeded on green, with every phase
-/// recorded once and one backup and one migration run.
+/// One Rollout through every phase of a successful move (BackingUp, Migrating, Deploying,
+/// Verifying, AwaitingPromotion, Promoting, PostVerifying), with the operator killed and
+/// restarted in each: it ends Succeeded on green, with every phase recorded once, one backup
+/// and one migration run, and the active Service switched exactly once.
 #[tokio::test]
 async fn an_operator_killed_in_every_phase_resumes_to_the_right_end() {
     let Some(mut f) = Fixture::new("ro-restart-all", true).await else {
@@ -242,6 +243,8 @@ async fn an_operator_killed_in_every_phase_resumes_to_the_right_end() {
     let post = Arc::new(AtomicU16::new(500));
     let (pre_url, post_url) = (serve(pre.clone()).await, serve(post.clone()).await);
     f.hold_pods("blue", true).await;
+    let history = f.selector_history();
+    assert_eq!(history.started().await, "blue");
     f.runner.set_paused(true);
     f.create_rollout(
         "all",
@@ -276,8 +279,20 @@ async fn an_operator_killed_in_every_phase_resumes_to_the_right_end() {
 
     f.wait_phase("all", "AwaitingPromotion").await;
     f.restart_operator().await;
+    // Promoting is held by the new color ceasing to be Available just before the promotion
+    // (its pod's readiness probe "fails"): the switch waits for it, across a restart.
+    f.set_pods_ready("green", false).await;
+    f.wait_ready_replicas("shop-green", 0).await;
     f.patch_rollout("all", json!({"spec": {"promote": true}}))
         .await;
+    f.wait_message("all", "Available before switching").await;
+    f.restart_operator().await;
+    assert_eq!(
+        f.selector().await,
+        "blue",
+        "switched to an unavailable color"
+    );
+    f.set_pods_ready("green", true).await;
 
     f.wait_phase("all", "PostVerifying").await;
     f.restart_operator().await;
@@ -301,7 +316,77 @@ async fn an_operator_killed_in_every_phase_resumes_to_the_right_end() {
     assert_eq!(done["status"]["activeColor"], "green");
     f.wait_selector("green").await;
     f.wait_replicas("shop-blue", 0).await;
+    assert_eq!(history.seen(), ["blue", "green"], "one switch, never back");
     let runs = f.runner.runs();
     assert_eq!(runs.len(), 2, "one backup and one migration: {runs:#?}");
     assert!(runs.iter().all(|r| r.exit_code == 0), "{runs:#?}");
+}
+
+/// An operator killed after a rollback, while the new color is kept up for
+/// `abortScaleDownDelaySeconds`: the fresh one scales it down after the delay, once, and
+/// traffic never left the old color.
+#[tokio::test]
+async fn an_operator_killed_after_a_rollback_still_scales_the_new_color_down() {
+    let Some(mut f) = Fixture::new("ro-restart-rb", false).await else {
+        return;
+    };
+    let history = f.selector_history();
+    assert_eq!(history.started().await, "blue");
+    let url = serve(Arc::new(AtomicU16::new(500))).await;
+    f.create_rollout(
+        "fails",
+        json!({"strategy": {"blueGreen": {"abortScaleDownDelaySeconds": 8,
+            "prePromotionChecks": [{"name": "gate", "http": {"url": url, "intervalSeconds": 1,
+                "failureThreshold": 1}}]}}}),
+    )
+    .await;
+    let rolled_back = f.wait_phase("fails", "RolledBack").await;
+    assert!(rolled_back["status"]["scaledDown"] != true, "{rolled_back}");
+    assert_eq!(
+        f.replicas("shop-green").await,
+        Some(2),
+        "kept up for the delay"
+    );
+    f.restart_operator().await;
+    f.wait_replicas("shop-green", 0).await;
+    let cond = ogf_e2e::json_condition::<ogf_crds::Rollout>(|r| r["status"]["scaledDown"] == true);
+    ogf_e2e::wait_for(f.rollouts(), "fails", WAIT, cond)
+        .await
+        .expect("scaledDown recorded");
+    let done = f.wait_phase("fails", "RolledBack").await;
+    assert_eq!(phases(&done), ["Deploying", "Verifying", "RolledBack"]);
+    assert_eq!(f.replicas("shop-blue").await, Some(2));
+    assert_eq!(history.seen(), ["blue"], "traffic never moved");
+}
+
+/// A pre-rollout Backup that cannot run (its destination claim does not exist, so the real
+/// Backup controller reports it `Degraded`) fails the Rollout after the grace period, with a
+/// reason, a message and a Warning Event, instead of waiting for ever; nothing was changed.
+#[tokio::test]
+async fn a_degraded_pre_rollout_backup_fails_the_rollout() {
+    let Some(f) = Fixture::new("ro-backup-degraded", false).await else {
+        return;
+    };
+    f.backup_template_to_missing_claim("nightly", "no-such-claim")
+        .await;
+    f.create_rollout(
+        "stuck",
+        json!({"preRolloutBackup": {"backupTemplateRef": {"name": "nightly"}}}),
+    )
+    .await;
+    let failed = f.wait_phase("stuck", "Failed").await;
+    let status = &failed["status"];
+    assert_eq!(status["reason"], "BackupFailed", "{status}");
+    let message = status["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("is degraded: ClaimNotFound") && message.contains("nothing was changed"),
+        "{message}"
+    );
+    assert_eq!(phases(&failed), ["BackingUp", "Failed"]);
+    f.wait_condition("stuck", "Degraded", "BackupFailed").await;
+    let event = f.wait_warning("stuck", "Failed").await;
+    assert!(event.contains("ClaimNotFound"), "{event}");
+    assert_eq!(f.selector().await, "blue");
+    assert_eq!(f.replicas("shop-green").await, None, "never deployed");
+    assert_eq!(f.replicas("shop-blue").await, Some(2), "nothing stopped");
 }

@@ -47,6 +47,11 @@ impl Fixture {
     /// local directory holding a real store with a few listings) or two on MongoDB (a URI
     /// Secret only: nothing here connects to it).
     pub async fn new(prefix: &str, embedded: bool) -> Option<Self> {
+        Self::with_spec(prefix, embedded, json!({})).await
+    }
+
+    /// [`Fixture::new`] with `extra` merged into the Marketplace's spec.
+    pub async fn with_spec(prefix: &str, embedded: bool, extra: Value) -> Option<Self> {
         let config = env::kube_config().await?;
         let client = Client::try_from(config.clone()).expect("client");
         install_crds(&client).await;
@@ -91,10 +96,13 @@ impl Fixture {
                 json!({"mongodb": {"uriSecretRef": {"name": "mongo", "key": "uri"}, "database": fixture.ns.name().replace('-', "_")}}),
             )
         };
+        let mut spec = json!({"image": OLD, "replicas": replicas, "database": database});
+        if let (Some(spec), Some(extra)) = (spec.as_object_mut(), extra.as_object()) {
+            spec.extend(extra.clone());
+        }
         let marketplace: Marketplace = serde_json::from_value(json!({
             "apiVersion": "ogf.dev/v1alpha1", "kind": "Marketplace",
-            "metadata": {"name": "shop"},
-            "spec": {"image": OLD, "replicas": replicas, "database": database}
+            "metadata": {"name": "shop"}, "spec": spec
         }))
         .expect("marketplace");
         fixture
@@ -264,6 +272,81 @@ impl Fixture {
         pods.len()
     }
 
+    /// Makes every pod of `color` Ready or not, as a failing readiness probe would. kwok
+    /// leaves a running pod's readiness alone once it started, so it stays as set here.
+    pub async fn set_pods_ready(&self, color: &str, ready: bool) {
+        let status = if ready { "True" } else { "False" };
+        for pod in self.pods_of(color).await {
+            let containers: Vec<Value> = pod
+                .spec
+                .as_ref()
+                .map(|s| {
+                    s.containers
+                        .iter()
+                        .map(|c| json!({"name": c.name, "ready": ready}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let patch = json!({"status": {
+                "conditions": [{"type": "Ready", "status": status},
+                               {"type": "ContainersReady", "status": status}],
+                "containerStatuses": containers}});
+            self.pods()
+                .patch_status(
+                    &pod.name_any(),
+                    &PatchParams::default(),
+                    &Patch::Strategic(patch),
+                )
+                .await
+                .expect("patch pod readiness");
+        }
+    }
+
+    /// Waits until Deployment `name` reports `ready` ready replicas.
+    pub async fn wait_ready_replicas(&self, name: &str, ready: i64) {
+        let cond = json_condition::<Deployment>(move |d| {
+            d["status"]["readyReplicas"].as_i64().unwrap_or(0) == ready
+        });
+        wait_for(self.deployments(), name, WAIT, cond)
+            .await
+            .unwrap_or_else(|e| panic!("{name} with {ready} ready replicas: {e}"));
+    }
+
+    /// Waits until the Rollout's message contains `text`.
+    pub async fn wait_message(&self, name: &str, text: &'static str) -> Value {
+        let cond = json_condition::<Rollout>(move |r| {
+            r["status"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(text))
+        });
+        let rollout = wait_for(self.rollouts(), name, WAIT, cond)
+            .await
+            .unwrap_or_else(|e| panic!("Rollout {name} saying {text:?}: {e}"))
+            .expect("rollout");
+        serde_json::to_value(rollout).expect("json")
+    }
+
+    /// Records, from now on, every color the active Service `shop` selects, one entry per
+    /// change: a switch that happened twice (or back and forth) shows.
+    pub fn selector_history(&self) -> History {
+        history(self.services(), "shop", |s: Service| {
+            s.spec
+                .and_then(|s| s.selector)
+                .and_then(|s| s.get("ogf.dev/color").cloned())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Records, from now on, every `spec.replicas` of Deployment `name` (`-` while it does
+    /// not exist), one entry per change.
+    pub fn replica_history(&self, name: &str) -> History {
+        history(self.deployments(), name, |d: Deployment| {
+            d.spec
+                .replicas
+                .map_or_else(|| "-".into(), |r| r.to_string())
+        })
+    }
+
     /// Waits until every pod of `color` is terminating.
     pub async fn wait_terminating(&self, color: &'static str) {
         let pods = self.pods_of(color).await;
@@ -317,8 +400,47 @@ impl Fixture {
         true
     }
 
+    /// A Backup template `name` writing to the volume claim `claim`, which does not exist:
+    /// the Backup controller reports its copies `Degraded` (`ClaimNotFound`).
+    pub async fn backup_template_to_missing_claim(&self, name: &str, claim: &str) {
+        let backup: Backup = serde_json::from_value(json!({
+            "apiVersion": "ogf.dev/v1alpha1", "kind": "Backup", "metadata": {"name": name},
+            "spec": {"marketplaceRef": {"name": "shop"}, "schedule": "0 3 * * *", "suspend": true,
+                     "destination": {"volume": {"claimName": claim}},
+                     "encryption": {"recipients": [self.recipient()]}}
+        }))
+        .expect("backup template");
+        self.backups()
+            .create(&PostParams::default(), &backup)
+            .await
+            .expect("create backup template");
+    }
+
+    /// Waits (bounded poll: Events are written just after the status) for a Warning Event
+    /// with `reason` about Rollout `name`; returns its message.
+    pub async fn wait_warning(&self, name: &str, reason: &str) -> String {
+        let events: Api<k8s_openapi::api::core::v1::Event> =
+            Api::namespaced(self.client.clone(), self.ns.name());
+        let params = ListParams::default().fields(&format!("involvedObject.name={name}"));
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let list = events.list(&params).await.expect("list events");
+            let found = list.items.into_iter().find(|e| {
+                e.type_.as_deref() == Some("Warning") && e.reason.as_deref() == Some(reason)
+            });
+            if let Some(event) = found {
+                return event.message.unwrap_or_default();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no Warning Event {reason} for {name}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// A fresh age recipient from `ogf-api backup keygen`.
-    fn recipient(&self) -> String {
+    pub fn recipient(&self) -> String {
         let path = self._dir.path().join(format!("identity-{}", uuid_like()));
         let output = Command::new(api_binary())
             .args(["backup", "keygen", "--output"])
@@ -328,6 +450,81 @@ impl Fixture {
         assert!(output.status.success(), "keygen: {output:?}");
         let line: Value = serde_json::from_slice(&output.stdout).expect("keygen result");
         line["recipient"].as_str().expect("recipient").to_string()
+    }
+}
+
+/// Watches object `name` and records `value` of each version seen, one entry per change.
+fn history<K>(api: Api<K>, name: &str, value: impl Fn(K) -> String + Send + 'static) -> History
+where
+    K: kube::Resource
+        + Clone
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + serde::de::DeserializeOwned
+        + 'static,
+{
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let recorded = seen.clone();
+    let config = kube::runtime::watcher::Config::default().fields(&format!("metadata.name={name}"));
+    let stream = kube::runtime::watcher(api, config);
+    let task = tokio::spawn(async move {
+        use futures::StreamExt;
+        use kube::runtime::watcher::Event;
+        let mut stream = std::pin::pin!(stream);
+        while let Some(event) = stream.next().await {
+            let value = match event {
+                Ok(Event::Apply(object) | Event::InitApply(object)) => value(object),
+                Ok(Event::Delete(_)) => "-".into(),
+                Ok(Event::InitDone) => {
+                    let mut seen = recorded.lock().expect("history");
+                    if seen.is_empty() {
+                        seen.push("-".into());
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let mut seen = recorded.lock().expect("history");
+            if seen.last() != Some(&value) {
+                seen.push(value);
+            }
+        }
+    });
+    History { seen, task }
+}
+
+/// The values an object went through, in order (see [`Fixture::selector_history`]).
+pub struct History {
+    seen: Arc<std::sync::Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl History {
+    /// Waits (bounded) until the watch has seen the object (or its absence) once; returns it.
+    pub async fn started(&self) -> String {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            if let Some(first) = self.seen().first() {
+                return first.clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the Service watch saw nothing"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What was seen so far.
+    pub fn seen(&self) -> Vec<String> {
+        self.seen.lock().expect("history").clone()
+    }
+}
+
+impl Drop for History {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

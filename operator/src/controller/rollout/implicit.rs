@@ -77,6 +77,25 @@ pub async fn ensure_implicit(
     if busy {
         return Ok(());
     }
+    // Read the Marketplace again, after the Rollouts: the one given may be older than the list.
+    // A successful explicit Rollout sets `spec.image` before it records `Succeeded`, so a
+    // Marketplace read before that (new `status.image`, old `spec.image`) next to a list that
+    // shows it finished would start a Rollout back to the old image.
+    let marketplaces: Api<Marketplace> =
+        Api::namespaced(client.clone(), &marketplace.namespace().unwrap_or_default());
+    let Some(marketplace) = marketplaces
+        .get_opt(&marketplace.name_any())
+        .await
+        .map_err(|e| ReconcileError::Kube("reading the Marketplace again", e))?
+    else {
+        return Ok(());
+    };
+    let marketplace = &marketplace;
+    let running = marketplace.status.as_ref().and_then(|s| s.image.as_deref());
+    let wanted = marketplace.spec.image.as_str();
+    if running.is_none_or(|running| running == wanted) {
+        return Ok(());
+    }
     let name = implicit_name(&marketplace.name_any(), wanted);
     let api: Api<Rollout> =
         Api::namespaced(client.clone(), &marketplace.namespace().unwrap_or_default());

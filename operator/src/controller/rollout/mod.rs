@@ -70,7 +70,8 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             return;
         }
     };
-    let controller = Controller::new(rollouts_api.clone(), watcher::Config::default());
+    let controller = Controller::new(rollouts_api.clone(), watcher::Config::default())
+        .with_config(super::controller_config());
     let store = controller.store();
     let rollout_context = Arc::new(RolloutContext {
         base: context,

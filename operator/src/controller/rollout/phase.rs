@@ -37,6 +37,9 @@ pub enum StepState {
     Succeeded,
     /// Finished with a failure; why.
     Failed(String),
+    /// The pre-rollout Backup reports `Degraded` (a missing Secret or claim, an invalid
+    /// spec): what it says, and since when.
+    Degraded(String, Timestamp),
     /// The pre-rollout Backup's template does not exist.
     TemplateMissing,
 }

@@ -4,8 +4,13 @@
 use ogf_crds::rollout::Phase;
 use ogf_crds::{RolloutSpec, RolloutStatus};
 
+/// How long a pre-rollout Backup may stay `Degraded` (e.g. a Secret applied together with the
+/// Rollout that is not there yet) before the Rollout fails instead of waiting for ever.
+pub const BACKUP_DEGRADED_GRACE_SECONDS: i64 = 10;
+
 use super::phase::{
-    Decision, FailReason, MarketplaceView, Observations, StepState, WaitReason, Work, enter, wait,
+    self, Decision, FailReason, MarketplaceView, Observations, StepState, WaitReason, Work, enter,
+    wait,
 };
 
 /// What stops a Rollout before its phase is looked at: a Marketplace that does not exist
@@ -95,6 +100,17 @@ pub fn backing_up(spec: &RolloutSpec, status: &RolloutStatus, obs: &Observations
         },
         StepState::NotStarted => Decision::Act(Work::CreateBackup),
         StepState::Running(message) => wait(None, format!("pre-rollout backup {name}: {message}")),
+        StepState::Degraded(message, since) => {
+            match phase::remaining(obs.now, Some(*since), BACKUP_DEGRADED_GRACE_SECONDS) {
+                Some(after) => wait(Some(after), format!("pre-rollout backup {name}: {message}")),
+                None => Decision::Fail {
+                    reason: FailReason::BackupFailed,
+                    message: format!(
+                        "pre-rollout backup {name} is degraded: {message}; nothing was changed"
+                    ),
+                },
+            }
+        }
         StepState::Failed(message) => Decision::Fail {
             reason: FailReason::BackupFailed,
             message: format!("pre-rollout backup {name} failed: {message}; nothing was changed"),
@@ -122,6 +138,9 @@ pub fn migrating(status: &RolloutStatus, obs: &Observations) -> Decision {
     match (&obs.migration, &obs.marketplace) {
         (StepState::NotStarted | StepState::TemplateMissing, _) => {
             Decision::Act(Work::StartMigration)
+        }
+        (StepState::Degraded(message, _), _) => {
+            wait(None, format!("migration Job {job}: {message}"))
         }
         (StepState::Running(message), _) => wait(None, format!("migration Job {job}: {message}")),
         (StepState::Failed(message), _) => Decision::Fail {

@@ -116,6 +116,29 @@ fn backing_up_creates_waits_then_moves_on_or_fails() {
 }
 
 #[test]
+fn a_degraded_backup_fails_the_rollout_after_a_grace_period() {
+    let ro = rollout(both(), in_phase(Phase::BackingUp));
+    let since = |second| Timestamp::from_second(second).unwrap();
+    let with = |at| Observations {
+        backup: StepState::Degraded("SecretNotFound: no s3".into(), since(at)),
+        ..obs()
+    };
+    // obs() is at second 100: degraded since 95, 5 s of the grace are left.
+    assert!(matches!(
+        decide(&ro, &with(95)),
+        Decision::Wait { after: Some(after), ref message, .. }
+            if after.as_secs() == 5 && message.contains("SecretNotFound")
+    ));
+    match decide(&ro, &with(100 - super::BACKUP_DEGRADED_GRACE_SECONDS)) {
+        Decision::Fail { reason, message } => {
+            assert_eq!(reason, FailReason::BackupFailed);
+            assert!(message.contains("degraded: SecretNotFound"), "{message}");
+        }
+        other => panic!("expected Failed, got {other:?}"),
+    }
+}
+
+#[test]
 fn migrating_waits_for_completion_not_the_start() {
     let ro = rollout(both(), in_phase(Phase::Migrating));
     let with = |migration| Observations { migration, ..obs() };

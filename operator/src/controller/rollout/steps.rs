@@ -57,7 +57,8 @@ pub async fn backup_state(
 }
 
 /// A one-shot Backup's outcome from its conditions: `LastBackupSucceeded` decides; before
-/// that, a `Degraded` problem (a missing Secret, ...) is shown while the Rollout waits.
+/// that, a `Degraded` problem (a missing Secret, ...) is reported with its start, so that the
+/// Rollout fails once it lasts (see [`super::prepare::BACKUP_DEGRADED_GRACE_SECONDS`]).
 pub fn backup_outcome(backup: &Backup) -> StepState {
     let conditions = backup
         .status
@@ -71,7 +72,10 @@ pub fn backup_outcome(backup: &Backup) -> StepState {
             StepState::Failed(limit(&format!("{}: {}", c.reason, c.message)))
         }
         _ => match find("Degraded").filter(|c| c.status == "True") {
-            Some(c) => StepState::Running(limit(&format!("{}: {}", c.reason, c.message))),
+            Some(c) => StepState::Degraded(
+                limit(&format!("{}: {}", c.reason, c.message)),
+                c.last_transition_time.0,
+            ),
             None => StepState::Running("waiting for it to succeed".into()),
         },
     }

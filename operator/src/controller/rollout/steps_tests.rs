@@ -37,7 +37,8 @@ fn the_backup_outcome_is_its_last_backup_condition() {
     ));
     assert!(matches!(
         backup_outcome(&backup_with(json!([condition("Degraded", "True", "SecretNotFound")]))),
-        StepState::Running(m) if m.contains("SecretNotFound")
+        StepState::Degraded(m, since) if m.contains("SecretNotFound")
+            && since.as_second() == 1_767_225_600
     ));
     assert!(matches!(
         backup_outcome(&backup_with(json!([]))),
