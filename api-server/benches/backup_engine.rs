@@ -187,6 +187,31 @@ fn try_timed(args: &[&str]) -> Result<(Value, Run), String> {
     ))
 }
 
+/// Deletes every object under `prefix` (the benchmark leaves nothing in the bucket; prune
+/// always keeps the newest artifact).
+fn delete_prefix(endpoint: &str, bucket: &str, key_id: &str, secret: &str, prefix: &str) {
+    use futures::TryStreamExt;
+    use object_store::{ObjectStore, ObjectStoreExt};
+    let store = object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(endpoint)
+        .with_region(std::env::var("OGF_S3_REGION").unwrap_or_else(|_| "us-east-1".into()))
+        .with_bucket_name(bucket)
+        .with_access_key_id(key_id)
+        .with_secret_access_key(secret)
+        .with_allow_http(true)
+        .with_virtual_hosted_style_request(false)
+        .build()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let path = object_store::path::Path::from(prefix);
+        let objects: Vec<_> = store.list(Some(&path)).try_collect().await.unwrap();
+        for object in objects {
+            store.delete(&object.location).await.unwrap();
+        }
+    });
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -268,6 +293,7 @@ fn main() {
         std::fs::remove_dir_all(&target).unwrap();
     }
     let mut s3 = Vec::new();
+    let mut s3_restores = Vec::new();
     let s3_vars = [
         "OGF_S3_ENDPOINT",
         "OGF_S3_BUCKET",
@@ -278,12 +304,17 @@ fn main() {
     if let [Some(endpoint), Some(bucket), Some(key_id), Some(secret)] = s3_vars {
         let creds = scratch.path().join("creds");
         std::fs::create_dir_all(&creds).unwrap();
-        std::fs::write(creds.join("AWS_ACCESS_KEY_ID"), key_id).unwrap();
-        std::fs::write(creds.join("AWS_SECRET_ACCESS_KEY"), secret).unwrap();
-        let url = format!("s3://{bucket}/bench/{}", uuid::Uuid::new_v4().simple());
+        std::fs::write(creds.join("AWS_ACCESS_KEY_ID"), &key_id).unwrap();
+        std::fs::write(creds.join("AWS_SECRET_ACCESS_KEY"), &secret).unwrap();
+        let prefix = format!("bench/{}", uuid::Uuid::new_v4().simple());
+        let url = format!("s3://{bucket}/{prefix}");
+        let mut s3_id = String::new();
         for i in 0..runs {
+            let id = format!("bench-s3-{i}");
             let (line, run) = timed(&[
                 "backup",
+                "--id",
+                &id,
                 "--data-dir",
                 d,
                 "--recipient",
@@ -298,6 +329,29 @@ fn main() {
             ]);
             eprintln!("s3 backup {i}: {line}");
             s3.push(run);
+            s3_id = id;
+        }
+        for i in 0..runs {
+            let target = scratch.path().join(format!("restored-s3-{i}"));
+            let (line, run) = timed(&[
+                "restore",
+                "--data-dir",
+                target.to_str().unwrap(),
+                "--destination",
+                &url,
+                "--s3-endpoint",
+                &endpoint,
+                "--s3-force-path-style",
+                "--s3-credentials-dir",
+                creds.to_str().unwrap(),
+                "--artifact",
+                &s3_id,
+                "--identity-file",
+                keys.to_str().unwrap(),
+            ]);
+            eprintln!("s3 restore {i}: {line}");
+            s3_restores.push(run);
+            std::fs::remove_dir_all(&target).unwrap();
         }
         let (line, _) = timed(&[
             "backup",
@@ -313,6 +367,7 @@ fn main() {
             "1",
         ]);
         eprintln!("cleanup: {line}");
+        delete_prefix(&endpoint, &bucket, &key_id, &secret, &prefix);
     }
     println!(
         "\n{rows} listings, {db_mb} MiB SQLite file, archive {:.0} MiB plaintext, medians of {runs} runs\n",
@@ -325,4 +380,11 @@ fn main() {
         report("backup → S3 (MinIO, loopback)", archive_bytes, &s3);
     }
     report("restore ← local file", archive_bytes, &restores);
+    if !s3_restores.is_empty() {
+        report(
+            "restore ← S3 (MinIO, loopback)",
+            archive_bytes,
+            &s3_restores,
+        );
+    }
 }

@@ -343,6 +343,27 @@ impl Metrics {
         }
     }
 
+    /// The `(namespace, backup)` pairs that have per-Backup series now.
+    pub fn backup_series(&self) -> std::collections::BTreeSet<(String, String)> {
+        use prometheus::core::Collector;
+        let m = &self.backups;
+        [&m.last_success, &m.last_failure, &m.duration, &m.size]
+            .into_iter()
+            .flat_map(|gauge| gauge.collect())
+            .flat_map(|family| family.get_metric().to_vec())
+            .filter_map(|metric| {
+                let label = |name: &str| {
+                    metric
+                        .get_label()
+                        .iter()
+                        .find(|l| l.name() == name)
+                        .map(|l| l.value().to_string())
+                };
+                Some((label("namespace")?, label("backup")?))
+            })
+            .collect()
+    }
+
     /// Backup runs in `namespace` with `outcome` so far, for tests.
     pub fn backup_run_count(&self, namespace: &str, outcome: &str) -> u64 {
         self.backups
@@ -377,5 +398,57 @@ impl Metrics {
     /// Sets whether this replica leads.
     pub fn set_leader(&self, leading: bool) {
         self.leader.set(i64::from(leading));
+    }
+}
+
+#[cfg(test)]
+mod backup_tests {
+    use super::*;
+
+    fn exported(metrics: &Metrics, backup: &str) -> Vec<String> {
+        metrics
+            .registry()
+            .gather()
+            .iter()
+            .filter(|f| f.name().starts_with("ogf_backup_"))
+            .filter(|f| {
+                f.get_metric().iter().any(|m| {
+                    m.get_label()
+                        .iter()
+                        .any(|l| l.name() == "backup" && l.value() == backup)
+                })
+            })
+            .map(|f| f.name().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_deleted_backup_loses_every_per_backup_series_and_only_its_own() {
+        let metrics = Metrics::new().unwrap();
+        metrics.backup_succeeded("ns", "gone", 100.0, 2.0, 300.0);
+        metrics.backup_failed("ns", "gone", 200.0, Some(1.0));
+        metrics.backup_succeeded("ns", "kept", 100.0, 2.0, 300.0);
+        metrics.backup_succeeded("other", "gone", 100.0, 2.0, 300.0);
+        assert_eq!(exported(&metrics, "gone").len(), 4);
+        assert_eq!(
+            metrics.backup_series(),
+            [("ns", "gone"), ("ns", "kept"), ("other", "gone")]
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .into()
+        );
+
+        metrics.backup_deleted("ns", "gone");
+        assert_eq!(
+            metrics.backup_series(),
+            [("ns", "kept"), ("other", "gone")]
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .into()
+        );
+        assert_eq!(exported(&metrics, "kept").len(), 3, "kept: no failure yet");
+        // Forgetting twice, or a Backup that never had series, is harmless.
+        metrics.backup_deleted("ns", "gone");
+        metrics.backup_deleted("ns", "never");
+        // The run counters are per namespace and outcome, not per Backup: they stay.
+        assert_eq!(metrics.backup_run_count("ns", "succeeded"), 2);
     }
 }

@@ -195,10 +195,18 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<Vec<Cell>>)> {
     tables
         .into_iter()
         .map(|t| {
+            // Every column, in order: deterministic also for WITHOUT ROWID tables.
+            let n = conn
+                .prepare(&format!("SELECT * FROM \"{t}\""))
+                .unwrap()
+                .column_count();
+            let order = (1..=n)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
             let mut stmt = conn
-                .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
+                .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY {order}"))
                 .unwrap();
-            let n = stmt.column_count();
             let rows = stmt
                 .query_map([], |r| {
                     (0..n).map(|i| r.get_ref(i).map(Cell::from)).collect()

@@ -151,11 +151,15 @@ impl Fixture {
         self.operator = Some(Operator::start(&self.client, self.ns.name(), "second", None).await);
     }
 
+    /// The running operator's metrics.
+    pub fn metrics(&self) -> Option<&ogf_operator::metrics::Metrics> {
+        self.operator.as_ref().map(|o| &o.metrics)
+    }
+
     /// Finished Restores with `outcome` counted by the running operator.
     pub fn restore_count(&self, outcome: &str) -> u64 {
-        self.operator
-            .as_ref()
-            .map_or(0, |o| o.metrics.restore_count(self.ns.name(), outcome))
+        self.metrics()
+            .map_or(0, |m| m.restore_count(self.ns.name(), outcome))
     }
 
     pub fn marketplaces(&self) -> Api<Marketplace> {

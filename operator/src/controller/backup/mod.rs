@@ -8,7 +8,8 @@
 //! Job, or hold and say why. All state lives in the Backup's status and in its Jobs (label
 //! `ogf.dev/backup`, annotation `ogf.dev/recorded` once recorded), so a restarted operator
 //! carries on where the last one stopped. Backups, Jobs of the `ogf-backup` family,
-//! Restores and Marketplaces are watched; requeues serve the schedule and rechecks.
+//! Restores and Marketplaces are watched; requeues serve the schedule and rechecks. The
+//! per-Backup metric series of deleted Backups are forgotten by [`series`].
 
 mod act;
 mod condition;
@@ -18,6 +19,7 @@ mod observe;
 mod outcome;
 mod record;
 mod schedule;
+mod series;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -77,11 +79,14 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
     let controller = Controller::new(
         scoped_api::<Backup>(&client, ns),
         watcher::Config::default(),
-    );
+    )
+    .with_config(super::controller_config());
     let store = controller.store();
     let (by_job, by_restore, by_marketplace) = (store.clone(), store.clone(), store);
     let family = watcher::Config::default().labels(&format!("{}={BACKUP_APP_NAME}", labels::NAME));
-    controller
+    let series_context = context.clone();
+    let series = series::forget_deleted(&series_context, namespace.clone(), stop.clone());
+    let controller = controller
         .watches_stream(metadata_triggers::<Job>(&client, ns, family), move |job| {
             of_marketplace(&by_job, job.namespace(), &labels::instance_of(&job))
         })
@@ -107,8 +112,8 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             if let Err(e) = result {
                 tracing::debug!(error = %e, "backup controller event");
             }
-        })
-        .await;
+        });
+    tokio::join!(controller, series);
 }
 
 /// The Backups of Marketplace `name` in `namespace`.
