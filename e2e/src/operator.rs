@@ -74,16 +74,6 @@ impl Operator {
         identity: &str,
         lease: Option<&str>,
     ) -> Self {
-        let metrics = Metrics::new().expect("metrics");
-        let context = Arc::new(
-            Context::new(client.clone(), metrics.clone(), identity)
-                .await
-                .with_job_pod_labels(std::collections::BTreeMap::from([(
-                    KWOK_MANUAL_LABEL.to_string(),
-                    "true".to_string(),
-                )])),
-        );
-        let (shutdown, shutdown_rx) = watch::channel(false);
         let lease = lease.map(|name| LeaseSettings {
             namespace: namespace.to_string(),
             name: name.to_string(),
@@ -94,6 +84,28 @@ impl Operator {
         let scope = Scope {
             namespaces: vec![namespace.to_string()],
         };
+        Self::start_scoped(client, scope, identity, lease).await
+    }
+
+    /// Starts the controllers on the namespaces of `scope`, electing a leader through `lease`
+    /// when given (which may live elsewhere, as the chart's operator keeps its Lease in the
+    /// release namespace).
+    pub async fn start_scoped(
+        client: &Client,
+        scope: Scope,
+        identity: &str,
+        lease: Option<LeaseSettings>,
+    ) -> Self {
+        let metrics = Metrics::new().expect("metrics");
+        let context = Arc::new(
+            Context::new(client.clone(), metrics.clone(), identity)
+                .await
+                .with_job_pod_labels(std::collections::BTreeMap::from([(
+                    KWOK_MANUAL_LABEL.to_string(),
+                    "true".to_string(),
+                )])),
+        );
+        let (shutdown, shutdown_rx) = watch::channel(false);
         let ready = Arc::new(AtomicBool::new(false));
         let client = client.clone();
         let task = tokio::spawn(async move {
