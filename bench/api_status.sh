@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # API throughput benchmark (issue 3): requests/s and latency of GET /api/v1/status
-# and an authenticated GET /api/v1/users/me, release build, embedded store, with
-# wrk on the same machine. Prints a markdown table; raw wrk output goes to
-# bench/results/api_status/.
+# (anonymous, and again with the Bearer header it ignores: the cost of sending and
+# parsing the header alone) and an authenticated GET /api/v1/users/me, release build,
+# embedded store, with wrk on the same machine. Prints a markdown table; raw wrk output
+# goes to bench/results/api_status/. The middleware alone, in process and without
+# network noise: `cargo bench -p ogf-api --bench auth_middleware`.
 #
 #   bench/api_status.sh                      # 3 runs of 10 s each per endpoint, medians reported
 #   SESSION_CACHE_TTL=0 bench/api_status.sh  # the same with the session cache off
@@ -43,21 +45,27 @@ summarize() { # name
   errors=$({ grep -h 'Non-2xx' "$out/$1"-*.txt || true; } | awk '{s+=$NF} END {print s+0}')
   echo "$1 $rps $p50 $p99 $errors"
 }
-rm -f "$out"/status-*.txt "$out"/users_me-*.txt
+rm -f "$out"/status-*.txt "$out"/status_bearer-*.txt "$out"/users_me-*.txt
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # Interleaved, so that load from other work on the machine hits both endpoints alike.
 for i in $(seq 1 "$RUNS"); do
   run status "$i" /api/v1/status
   run users_me "$i" /api/v1/users/me "Authorization: Bearer $token"
+  run status_bearer "$i" /api/v1/status "Authorization: Bearer $token"
 done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r _ s_rps s_p50 s_p99 s_err < <(summarize status)
+read -r _ b_rps b_p50 b_p99 b_err < <(summarize status_bearer)
 read -r _ m_rps m_p50 m_p99 m_err < <(summarize users_me)
 cost=$(awk -v a="$s_rps" -v b="$m_rps" 'BEGIN {printf "%.1f", (a-b)/a*100}')
+header_cost=$(awk -v a="$s_rps" -v b="$b_rps" 'BEGIN {printf "%.1f", (a-b)/a*100}')
 cat <<EOT
 | endpoint | req/s (median of $RUNS) | p50 ms | p99 ms | non-2xx |
 |---|---|---|---|---|
 | GET /api/v1/status | $s_rps | $s_p50 | $s_p99 | $s_err |
+| GET /api/v1/status + Bearer header (ignored) | $b_rps | $b_p50 | $b_p99 | $b_err |
 | GET /api/v1/users/me (Bearer) | $m_rps | $m_p50 | $m_p99 | $m_err |
 
-Authenticated request costs $cost % of the status throughput (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores shared by wrk and the server, session cache TTL ${SESSION_CACHE_TTL:-5} s).
+Authenticated request costs $cost % of the status throughput; the Bearer header alone (status with the header) $header_cost % (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores shared by wrk and the server, session cache TTL ${SESSION_CACHE_TTL:-5} s, load average before $load_before, after $load_after).
 Session cache: $(curl -fsS "http://127.0.0.1:$port/metrics" | grep '^ogf_cache_lookups_total' | tr '\n' ' ')
 EOT

@@ -136,7 +136,7 @@ pub struct ServeArgs {
     /// Listing cache lifetime, seconds (accepted from the operator; no cache yet).
     #[arg(long, env = "OGF_CACHE_TTL_LISTINGS_SECONDS", default_value_t = 30)]
     pub cache_ttl_listings_seconds: u32,
-    /// Market-data cache lifetime, seconds (accepted from the operator; no cache yet).
+    /// Market-data response cache lifetime, seconds (0: no cache).
     #[arg(long, env = "OGF_CACHE_TTL_MARKET_DATA_SECONDS", default_value_t = 300)]
     pub cache_ttl_market_data_seconds: u32,
     /// E-mail of the admin created on first run (when the store has no admin).
@@ -231,6 +231,8 @@ impl ServeArgs {
             lockout_window: TimeDelta::seconds(i64::from(self.lockout_window_seconds)),
         };
         settings.session_cache_ttl = Duration::from_secs(u64::from(self.session_cache_ttl_seconds));
+        settings.market_cache_ttl =
+            Duration::from_secs(u64::from(self.cache_ttl_market_data_seconds));
         settings.rate_limits = RateLimits {
             auth_per_minute: self.rate_limit_auth_per_minute,
             anonymous_per_day: self.rate_limit_anonymous_per_day,

@@ -5,6 +5,7 @@
 //! - [`auth`]: passwords, tokens, sessions, lockout, the first admin;
 //! - [`store`]: the [`store::Store`] traits with embedded (SQLite) and MongoDB backends;
 //! - [`demo`]: deterministic demo data;
+//! - [`market`]: market data aggregation, cache and importer;
 //! - [`http`]: the axum router ([`http::app`]) and its [`settings`];
 //! - [`clock`]: time behind a trait (tests move it by hand).
 
@@ -15,6 +16,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod market;
 pub mod migrate;
 pub mod settings;
 pub mod store;

@@ -11,6 +11,7 @@ use ogf_api::backup::cli::{self, BackupCommand, RestoreArgs};
 use ogf_api::config::{LogFormat, ServeArgs, StoreChoice};
 use ogf_api::demo::{self, DEFAULT_SEED};
 use ogf_api::http::{AppState, app};
+use ogf_api::market::cli::{self as market_cli, MarketCommand};
 use ogf_api::migrate::{self, MigrateArgs};
 use ogf_api::store::{EmbeddedStore, MongoStore, Store, redacted_uri};
 use tracing_subscriber::EnvFilter;
@@ -36,6 +37,9 @@ enum Command {
     Restore(RestoreArgs),
     /// Bring the store's schema and indexes up to this version, then exit.
     Migrate(MigrateArgs),
+    /// Market data: `market import --series WTI FILE` loads daily prices into the store.
+    #[command(subcommand)]
+    Market(MarketCommand),
 }
 
 #[tokio::main]
@@ -55,6 +59,10 @@ async fn main() -> Result<()> {
         Some(Command::Migrate(args)) => {
             init_logging(log_format_from_env(), Some("warn"));
             std::process::exit(migrate::run(args).await);
+        }
+        Some(Command::Market(cmd)) => {
+            init_logging(log_format_from_env(), Some("warn"));
+            std::process::exit(market_cli::run(cmd).await);
         }
     };
     init_logging(args.log_format, args.log_level.as_deref());
@@ -136,6 +144,18 @@ async fn serve(args: ServeArgs) -> Result<()> {
     )
     .await
     .context("loading demo data")?;
+    if args.demo_data > 0 {
+        let points = demo::market::seed_market_if_empty(
+            store.as_ref(),
+            DEFAULT_SEED,
+            chrono::Utc::now().date_naive(),
+        )
+        .await
+        .context("loading demo market data")?;
+        if points > 0 {
+            tracing::info!(points, "synthetic demo market prices loaded (source demo)");
+        }
+    }
     let total = store
         .count(&Default::default())
         .await

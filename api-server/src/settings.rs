@@ -13,6 +13,8 @@ use crate::clock::{Clock, SystemClock};
 
 /// Default lifetime of session-cache entries.
 pub const DEFAULT_SESSION_CACHE_TTL: Duration = Duration::from_secs(5);
+/// Default lifetime of cached market-data responses.
+pub const DEFAULT_MARKET_CACHE_TTL: Duration = Duration::from_secs(300);
 
 /// Request rate limits; 0 disables a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,9 @@ pub struct Settings {
     /// the cache. Revocations in this process invalidate it at once; another replica may
     /// accept a revoked session for at most this long.
     pub session_cache_ttl: Duration,
+    /// Lifetime of cached market-data responses; zero disables the cache. Market writes in
+    /// this process invalidate it at once.
+    pub market_cache_ttl: Duration,
     /// Rate limits.
     pub rate_limits: RateLimits,
     /// Largest accepted request body, bytes.
@@ -72,6 +77,7 @@ impl Settings {
             access_ttl: TimeDelta::minutes(15),
             auth: AuthPolicy::default(),
             session_cache_ttl: DEFAULT_SESSION_CACHE_TTL,
+            market_cache_ttl: DEFAULT_MARKET_CACHE_TTL,
             rate_limits: RateLimits::default(),
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),

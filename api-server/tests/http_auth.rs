@@ -56,6 +56,8 @@ on_both_stores!(
     session_cache::cached_session_is_invalidated_by_admin_revoke,
     session_cache::cached_session_is_invalidated_by_rotation_and_reuse,
     session_cache::own_account_changes_show_at_once,
+    session_cache::cached_token_is_refused_once_expired,
+    session_cache::altered_token_is_verified_not_served_from_cache,
 );
 
 /// Settings with the session cache off.

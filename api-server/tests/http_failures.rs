@@ -126,6 +126,80 @@ impl AuditStore for FailingStore {
     }
 }
 
+#[async_trait]
+impl ogf_api::store::MarketStore for FailingStore {
+    async fn upsert_prices(
+        &self,
+        _: &[ogf_api::domain::market::PricePoint],
+    ) -> Result<ogf_api::domain::market::UpsertCounts, StoreError> {
+        Err((self.error)())
+    }
+    async fn prices(
+        &self,
+        _: ogf_api::domain::market::Series,
+        _: chrono::NaiveDate,
+        _: chrono::NaiveDate,
+    ) -> Result<Vec<ogf_api::domain::market::PricePoint>, StoreError> {
+        Err((self.error)())
+    }
+    async fn price_on_or_before(
+        &self,
+        _: ogf_api::domain::market::Series,
+        _: chrono::NaiveDate,
+    ) -> Result<Option<ogf_api::domain::market::PricePoint>, StoreError> {
+        Err((self.error)())
+    }
+    async fn count_prices(&self) -> Result<u64, StoreError> {
+        Err((self.error)())
+    }
+}
+
+#[async_trait]
+impl ogf_api::store::BidStore for FailingStore {
+    async fn place_bid(
+        &self,
+        _: &ogf_api::domain::BidRequest,
+    ) -> Result<Result<ogf_api::domain::Bid, ogf_api::domain::BidRejection>, StoreError> {
+        Err((self.error)())
+    }
+    async fn top_bid(&self, _: &str) -> Result<Option<ogf_api::domain::Bid>, StoreError> {
+        Err((self.error)())
+    }
+    async fn bid_count(&self, _: &str) -> Result<u64, StoreError> {
+        Err((self.error)())
+    }
+    async fn bids_page(
+        &self,
+        _: &ogf_api::store::bids::BidQuery,
+    ) -> Result<ogf_api::store::bids::ItemPage<ogf_api::domain::Bid>, StoreError> {
+        Err((self.error)())
+    }
+    async fn create_offer(&self, _: &ogf_api::domain::Offer) -> Result<(), StoreError> {
+        Err((self.error)())
+    }
+    async fn offer(&self, _: &str) -> Result<Option<ogf_api::domain::Offer>, StoreError> {
+        Err((self.error)())
+    }
+    async fn update_offer(&self, _: &ogf_api::domain::Offer, _: i64) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn accept_offer(
+        &self,
+        _: &ogf_api::domain::Offer,
+        _: i64,
+        _: &Listing,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ogf_api::store::bids::AcceptOutcome, StoreError> {
+        Err((self.error)())
+    }
+    async fn offers_page(
+        &self,
+        _: &ogf_api::store::bids::OfferQuery,
+    ) -> Result<ogf_api::store::bids::ItemPage<ogf_api::domain::Offer>, StoreError> {
+        Err((self.error)())
+    }
+}
+
 fn failing_app(error: fn() -> StoreError) -> Router {
     let store = FailingStore { error, hang: false };
     app(AppState::new(Arc::new(store), support::unlimited_settings()).unwrap())

@@ -115,11 +115,14 @@ async fn served_document_is_openapi_3_1_with_problem_errors() {
                 .as_array()
                 .is_some_and(|reqs| reqs.iter().any(|r| r == &serde_json::json!({})));
             let listing_write = path.starts_with("/api/v1/listings") && name != "get";
+            // Bids and offers (reads too) are for signed-in users only.
+            let trading = path.contains("/bids") || path.contains("/offers");
             let public = (path.starts_with("/api/v1/auth/") && path != "/api/v1/auth/logout"
                 || !path.contains("/users")
                     && !path.contains("/admin")
                     && !path.ends_with("logout"))
-                && !listing_write;
+                && !listing_write
+                && !trading;
             if optional {
                 assert!(
                     name == "get" && path.starts_with("/api/v1/listings"),

@@ -62,6 +62,12 @@ conformance!(
     new_filters_and_geo_match_reference,
     every_sort_pages_like_the_reference,
     every_sort_never_repeats_or_skips_under_inserts,
+    market_upserts_count_and_read_back_by_range,
+    market_extreme_values_round_trip,
+    market_concurrent_upserts_of_the_same_dates_keep_one_point_each,
+    bids_follow_the_auction_rules,
+    concurrent_bids_for_one_slot_exactly_one_wins,
+    offers_change_by_compare_and_set,
 );
 
 #[tokio::test]
@@ -74,6 +80,9 @@ async fn mongodb_indexes_are_created_idempotently() {
             (mongo::SESSIONS, indexes::session_indexes()),
             (mongo::LOGIN_FAILURES, indexes::failure_indexes()),
             (mongo::AUDIT, indexes::audit_indexes()),
+            (mongo::MARKET_PRICES, indexes::market_indexes()),
+            (mongo::BIDS, indexes::bid_indexes()),
+            (mongo::OFFERS, indexes::offer_indexes()),
         ];
         let mut before = Vec::new();
         for (collection, specs) in &collections {

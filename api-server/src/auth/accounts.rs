@@ -6,17 +6,25 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::session_cache::CachedSession;
+use super::session_cache::{CachedSession, CachedToken};
 use super::{Auth, AuthError, Principal};
 use crate::domain::User;
 use crate::store::StoreError;
 
 impl Auth {
     /// Checks an access token and that its session is still active and its account unlocked
-    /// (so that sign-out and revocation take effect on the next request). Active sessions are
-    /// cached for the session-cache TTL; every revocation in this process invalidates them.
+    /// (so that sign-out and revocation take effect on the next request). Active sessions and
+    /// verified tokens are cached for the session-cache TTL (a cached token is still refused
+    /// once its `exp` or its session's expiry has passed); every revocation in this process
+    /// invalidates them.
     pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
         let now = self.clock.now();
+        if let Some(cached) = self.sessions.get_token(access_token) {
+            return self.cached_principal(access_token, &cached, now);
+        }
+        // Read before the session lookup, so that a revocation racing with this check keeps
+        // the token out of the cache.
+        let generation = self.sessions.generation();
         let claims = self.keys.verify(access_token, now).inspect_err(|_| {
             self.count_failure("invalid_token");
         })?;
@@ -25,18 +33,73 @@ impl Auth {
             None => self.load_session(&claims.sid, now).await?,
         };
         match cached {
-            Some(c) if now < c.expires_at && c.user.id == claims.sub => Ok(Principal {
-                user_id: claims.sub,
-                session_id: claims.sid,
-                family_id: c.family_id,
-                role: claims.role,
-                user: c.user,
-            }),
+            Some(c) if now < c.expires_at && c.user.id == claims.sub => {
+                let principal = Principal {
+                    user_id: claims.sub,
+                    session_id: claims.sid,
+                    family_id: c.family_id,
+                    role: claims.role,
+                    user: c.user,
+                };
+                self.sessions.fill_token(
+                    generation,
+                    access_token,
+                    CachedToken {
+                        user_id: principal.user_id.clone(),
+                        session_id: principal.session_id.clone(),
+                        role: principal.role,
+                        expires_at: claims.exp,
+                        session: CachedSession {
+                            family_id: principal.family_id.clone(),
+                            expires_at: c.expires_at,
+                            user: Arc::clone(&principal.user),
+                        },
+                    },
+                );
+                Ok(principal)
+            }
             _ => {
                 self.count_failure("revoked_session");
                 Err(AuthError::InvalidToken)
             }
         }
+    }
+
+    /// The caller of a token found in the token cache: its signature, `iss` and `aud` were
+    /// verified when it was cached; its `exp` and its session's expiry are checked here.
+    fn cached_principal(
+        &self,
+        access_token: &str,
+        cached: &CachedToken,
+        now: DateTime<Utc>,
+    ) -> Result<Principal, AuthError> {
+        if cached.expires_at <= now.timestamp() {
+            self.sessions.forget_token(access_token);
+            self.count_failure("invalid_token");
+            return Err(AuthError::InvalidToken);
+        }
+        if now >= cached.session.expires_at {
+            self.count_failure("revoked_session");
+            return Err(AuthError::InvalidToken);
+        }
+        Ok(Principal {
+            user_id: cached.user_id.clone(),
+            session_id: cached.session_id.clone(),
+            family_id: cached.session.family_id.clone(),
+            role: cached.role,
+            user: Arc::clone(&cached.session.user),
+        })
+    }
+
+    /// The user id of a valid access token (signature, `iss`, `aud` and `exp`; not the
+    /// session), from the token cache when the token is in it. For callers that only need to
+    /// tell users apart, such as the rate limiter.
+    pub fn token_subject(&self, access_token: &str) -> Option<String> {
+        let now = self.clock.now();
+        if let Some(cached) = self.sessions.get_token(access_token) {
+            return (now.timestamp() < cached.expires_at).then(|| cached.user_id.clone());
+        }
+        self.keys.verify(access_token, now).ok().map(|c| c.sub)
     }
 
     /// Reads a session and its account from the store; caches and returns them when the

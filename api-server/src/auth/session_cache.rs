@@ -1,18 +1,26 @@
-//! In-process cache of authenticated sessions, so that an authenticated request costs a token
-//! check and a memory lookup instead of store reads.
+//! In-process cache of authenticated sessions and of verified access tokens, so that an
+//! authenticated request costs one memory lookup instead of a JWT verification and store reads.
 //!
-//! Entries are keyed by session id and hold the session's user, family and expiry plus a
-//! snapshot of the account. They live at most the configured TTL (0 disables the cache).
+//! Two maps share one lifetime (the configured TTL; 0 disables both) and one invalidation:
+//!
+//! - **sessions**, keyed by session id: the session's family and expiry plus a snapshot of the
+//!   account, filled from the store on a miss;
+//! - **access tokens**, keyed by the exact token string (only ever filled after the token's
+//!   signature, `iss`, `aud` and `exp` were verified *and* its session was found active): the
+//!   token's claims and its session, so that a repeat request skips the JWT work and the
+//!   session lookup. Every hit still checks the token's `exp` and the session's expiry against
+//!   the app's clock, so an entry never outlives its token.
+//!
 //! Every server-side change that ends a session or changes an account is followed by an
-//! explicit invalidation ([`SessionCache::invalidate_session`], [`invalidate_family`],
-//! [`invalidate_user`]), so within one process sign-out and revocation take effect at once.
-//! Another replica keeps accepting a revoked session for at most the TTL.
+//! explicit invalidation of both maps ([`SessionCache::invalidate_session`],
+//! [`invalidate_family`], [`invalidate_user`]), so within one process sign-out and revocation
+//! take effect at once. Another replica keeps accepting a revoked session for at most the TTL.
 //!
-//! A lookup that misses reads the store and then fills the cache; a fill racing with an
-//! invalidation could put back a session read just before it was revoked. Fills therefore
-//! remember the invalidation generation seen before the store read and are dropped when an
-//! invalidation happened meanwhile; fills and invalidations are serialised by one mutex (only
-//! misses and invalidations take it, hits never do).
+//! A lookup that misses reads the store (or verifies the token) and then fills the cache; a
+//! fill racing with an invalidation could put back a session read just before it was revoked.
+//! Fills therefore remember the invalidation generation seen before the read and are dropped
+//! when an invalidation happened meanwhile; fills and invalidations are serialised by one mutex
+//! (only misses and invalidations take it, hits never do).
 //!
 //! [`invalidate_family`]: SessionCache::invalidate_family
 //! [`invalidate_user`]: SessionCache::invalidate_user
@@ -23,12 +31,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use moka::sync::Cache;
-use prometheus::{IntCounterVec, Opts, Registry};
+use prometheus::{IntCounter, IntCounterVec, Opts, Registry};
 
-use crate::domain::User;
+use crate::domain::{Role, User};
 
 /// Most sessions kept; beyond this the least useful entries are evicted.
 const MAX_ENTRIES: u64 = 100_000;
+/// Most access tokens kept (an entry is the token, about 330 bytes, plus its claims).
+const MAX_TOKENS: u64 = 50_000;
 
 /// What the cache remembers about an active session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,17 +51,60 @@ pub struct CachedSession {
     pub user: Arc<User>,
 }
 
+/// What the cache remembers about a verified access token whose session was active.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedToken {
+    /// `sub`: the user id.
+    pub user_id: String,
+    /// `sid`: the session id.
+    pub session_id: String,
+    /// `role` of the token.
+    pub role: Role,
+    /// `exp` of the token, Unix seconds: from then on the token is refused (checked on every
+    /// hit).
+    pub expires_at: i64,
+    /// The token's session, as checked when the entry was filled.
+    pub session: CachedSession,
+}
+
 /// The invalidation generation observed before a store read; see [`SessionCache::fill`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Generation(u64);
+
+/// Hit and miss counters of one map, resolved once (no label lookup per request).
+#[derive(Clone)]
+struct Lookups {
+    hit: IntCounter,
+    miss: IntCounter,
+}
+
+impl Lookups {
+    fn new(vec: &IntCounterVec, cache: &str) -> Self {
+        Self {
+            hit: vec.with_label_values(&[cache, "hit"]),
+            miss: vec.with_label_values(&[cache, "miss"]),
+        }
+    }
+
+    fn count<T>(&self, found: Option<T>) -> Option<T> {
+        if found.is_some() {
+            self.hit.inc();
+        } else {
+            self.miss.inc();
+        }
+        found
+    }
+}
 
 /// The session cache (cheap to clone; clones share entries).
 #[derive(Clone)]
 pub struct SessionCache {
     entries: Option<Cache<String, CachedSession>>,
+    tokens: Option<Cache<String, Arc<CachedToken>>>,
     /// Invalidation generation; the lock also serialises fills with invalidations.
     generation: Arc<Mutex<u64>>,
-    lookups: IntCounterVec,
+    session_lookups: Lookups,
+    token_lookups: Lookups,
 }
 
 impl fmt::Debug for SessionCache {
@@ -59,18 +112,20 @@ impl fmt::Debug for SessionCache {
         f.debug_struct("SessionCache")
             .field("enabled", &self.entries.is_some())
             .field("entries", &self.entries.as_ref().map(Cache::entry_count))
+            .field("tokens", &self.tokens.as_ref().map(Cache::entry_count))
             .finish()
     }
 }
 
 impl SessionCache {
     /// A cache whose entries live at most `ttl` (zero: no caching), counting lookups in
-    /// `ogf_cache_lookups_total{cache="session",result="hit|miss"}` in `registry`.
+    /// `ogf_cache_lookups_total{cache="session|access_token",result="hit|miss"}` in
+    /// `registry`.
     pub fn new(ttl: Duration, registry: &Registry) -> Result<Self, prometheus::Error> {
         let lookups = IntCounterVec::new(
             Opts::new(
                 "ogf_cache_lookups_total",
-                "In-process cache lookups, by cache and result (hit, miss).",
+                "In-process cache lookups, by cache (session, access_token) and result (hit, miss).",
             ),
             &["cache", "result"],
         )?;
@@ -81,17 +136,27 @@ impl SessionCache {
     /// A cache that counts lookups in `lookups` (labels `cache`, `result`) without
     /// registering anything.
     pub fn build(ttl: Duration, lookups: IntCounterVec) -> Self {
-        let entries = (!ttl.is_zero()).then(|| {
+        let enabled = !ttl.is_zero();
+        let entries = enabled.then(|| {
             Cache::builder()
                 .max_capacity(MAX_ENTRIES)
                 .time_to_live(ttl)
                 .support_invalidation_closures()
                 .build()
         });
+        let tokens = enabled.then(|| {
+            Cache::builder()
+                .max_capacity(MAX_TOKENS)
+                .time_to_live(ttl)
+                .support_invalidation_closures()
+                .build()
+        });
         Self {
             entries,
+            tokens,
             generation: Arc::new(Mutex::new(0)),
-            lookups,
+            session_lookups: Lookups::new(&lookups, "session"),
+            token_lookups: Lookups::new(&lookups, "access_token"),
         }
     }
 
@@ -110,13 +175,18 @@ impl SessionCache {
     /// The cached session with this id, if any (expiry is the caller's to check).
     pub fn get(&self, session_id: &str) -> Option<CachedSession> {
         let entries = self.entries.as_ref()?;
-        let found = entries.get(session_id);
-        let result = if found.is_some() { "hit" } else { "miss" };
-        self.lookups.with_label_values(&["session", result]).inc();
-        found
+        self.session_lookups.count(entries.get(session_id))
     }
 
-    /// The generation to pass to [`fill`](Self::fill); read it before the store read.
+    /// The cached verification of this exact access token, if any (the token's `exp` and the
+    /// session's expiry are the caller's to check).
+    pub fn get_token(&self, access_token: &str) -> Option<Arc<CachedToken>> {
+        let tokens = self.tokens.as_ref()?;
+        self.token_lookups.count(tokens.get(access_token))
+    }
+
+    /// The generation to pass to [`fill`](Self::fill) and [`fill_token`](Self::fill_token);
+    /// read it before the store read or session lookup.
     pub fn generation(&self) -> Generation {
         Generation(*self.lock())
     }
@@ -130,36 +200,70 @@ impl SessionCache {
         }
     }
 
-    fn invalidate_with(&self, apply: impl FnOnce(&Cache<String, CachedSession>)) {
-        let Some(entries) = &self.entries else { return };
+    /// Caches a verified access token whose session was found active, unless an
+    /// invalidation happened since `seen`.
+    pub fn fill_token(&self, seen: Generation, access_token: &str, token: CachedToken) {
+        let Some(tokens) = &self.tokens else { return };
+        let current = self.lock();
+        if *current == seen.0 {
+            tokens.insert(access_token.to_owned(), Arc::new(token));
+        }
+    }
+
+    /// Forgets one access token (its `exp` passed).
+    pub fn forget_token(&self, access_token: &str) {
+        if let Some(tokens) = &self.tokens {
+            tokens.invalidate(access_token);
+        }
+    }
+
+    fn invalidate_with(
+        &self,
+        sessions: impl FnOnce(&Cache<String, CachedSession>),
+        tokens: impl Fn(&CachedToken) -> bool + Send + Sync + 'static,
+    ) {
+        let (Some(entries), Some(cached_tokens)) = (&self.entries, &self.tokens) else {
+            return;
+        };
         let mut current = self.lock();
         *current = current.wrapping_add(1);
-        apply(entries);
+        sessions(entries);
+        Self::invalidate_if(cached_tokens, move |t: &Arc<CachedToken>| tokens(t));
     }
 
-    /// Forgets one session (after it was rotated).
+    /// Forgets one session and its access tokens (after it was rotated).
     pub fn invalidate_session(&self, session_id: &str) {
-        self.invalidate_with(|c| c.invalidate(session_id));
+        let sid = session_id.to_owned();
+        self.invalidate_with(|c| c.invalidate(session_id), move |t| t.session_id == sid);
     }
 
-    /// Forgets every session of a family (sign-out, refresh-token reuse).
+    /// Forgets every session of a family and their access tokens (sign-out, refresh-token
+    /// reuse).
     pub fn invalidate_family(&self, family_id: &str) {
-        let family_id = family_id.to_owned();
-        self.invalidate_with(|c| Self::invalidate_if(c, move |s| s.family_id == family_id));
+        let family = family_id.to_owned();
+        let token_family = family_id.to_owned();
+        self.invalidate_with(
+            |c| Self::invalidate_if(c, move |s: &CachedSession| s.family_id == family),
+            move |t| t.session.family_id == token_family,
+        );
     }
 
-    /// Forgets every session of a user (revocation, lock, role, e-mail or password change,
-    /// deletion).
+    /// Forgets every session of a user and their access tokens (revocation, lock, role,
+    /// e-mail or password change, deletion).
     pub fn invalidate_user(&self, user_id: &str) {
-        let user_id = user_id.to_owned();
-        self.invalidate_with(|c| Self::invalidate_if(c, move |s| s.user.id == user_id));
+        let user = user_id.to_owned();
+        let token_user = user_id.to_owned();
+        self.invalidate_with(
+            |c| Self::invalidate_if(c, move |s: &CachedSession| s.user.id == user),
+            move |t| t.user_id == token_user,
+        );
     }
 
-    fn invalidate_if(
-        cache: &Cache<String, CachedSession>,
-        matches: impl Fn(&CachedSession) -> bool + Send + Sync + 'static,
+    fn invalidate_if<V: Clone + Send + Sync + 'static>(
+        cache: &Cache<String, V>,
+        matches: impl Fn(&V) -> bool + Send + Sync + 'static,
     ) {
-        if let Err(e) = cache.invalidate_entries_if(move |_, s| matches(s)) {
+        if let Err(e) = cache.invalidate_entries_if(move |_, v| matches(v)) {
             // Only possible when invalidation closures are not enabled, which `build` does;
             // fall back to forgetting everything rather than serving a revoked session.
             tracing::error!(error = %e, "session cache: predicate invalidation failed, clearing");
@@ -173,7 +277,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::domain::{Email, Role};
+    use crate::domain::Email;
 
     fn cache(ttl: Duration) -> SessionCache {
         let lookups =
@@ -242,8 +346,77 @@ mod tests {
         let c = filled();
         c.get("s1");
         c.get("nope");
-        let hits = c.lookups.with_label_values(&["session", "hit"]).get();
-        let misses = c.lookups.with_label_values(&["session", "miss"]).get();
+        let hits = c.session_lookups.hit.get();
+        let misses = c.session_lookups.miss.get();
         assert_eq!((hits, misses), (1, 1));
+        c.get_token("t1");
+        assert_eq!(
+            (c.token_lookups.hit.get(), c.token_lookups.miss.get()),
+            (0, 1)
+        );
+    }
+
+    fn token(sid: &str, user: &str, family: &str) -> CachedToken {
+        CachedToken {
+            user_id: user.into(),
+            session_id: sid.into(),
+            role: Role::Buyer,
+            expires_at: 1_900_000_000,
+            session: entry(user, family),
+        }
+    }
+
+    fn filled_tokens() -> SessionCache {
+        let c = cache(Duration::from_secs(60));
+        for (t, sid, user, family) in [
+            ("t1", "s1", "u1", "f1"),
+            ("t1b", "s1", "u1", "f1"),
+            ("t2", "s2", "u1", "f2"),
+            ("t3", "s3", "u2", "f3"),
+            ("t4", "s4", "u3", "f4"),
+        ] {
+            c.fill_token(c.generation(), t, token(sid, user, family));
+        }
+        c
+    }
+
+    #[test]
+    fn tokens_are_invalidated_with_their_session_family_and_user() {
+        let c = filled_tokens();
+        for t in ["t1", "t1b", "t2", "t3", "t4"] {
+            assert!(c.get_token(t).is_some(), "{t}");
+        }
+        assert!(c.get_token("t1x").is_none(), "exact token string only");
+        c.invalidate_session("s1");
+        assert!(c.get_token("t1").is_none() && c.get_token("t1b").is_none());
+        assert!(c.get_token("t2").is_some());
+        c.invalidate_family("f3");
+        assert!(c.get_token("t3").is_none());
+        c.invalidate_user("u1");
+        assert!(c.get_token("t2").is_none());
+        assert!(c.get_token("t4").is_some());
+        c.forget_token("t4");
+        assert!(c.get_token("t4").is_none());
+    }
+
+    #[test]
+    fn a_token_fill_racing_with_an_invalidation_is_dropped() {
+        let c = cache(Duration::from_secs(60));
+        let seen = c.generation();
+        c.invalidate_family("f-other");
+        c.fill_token(seen, "t1", token("s1", "u1", "f1"));
+        assert!(
+            c.get_token("t1").is_none(),
+            "stale check must not be cached"
+        );
+        c.fill_token(c.generation(), "t1", token("s1", "u1", "f1"));
+        assert_eq!(c.get_token("t1").unwrap().session_id, "s1");
+    }
+
+    #[test]
+    fn zero_ttl_caches_no_tokens() {
+        let c = cache(Duration::ZERO);
+        c.fill_token(c.generation(), "t1", token("s1", "u1", "f1"));
+        assert!(c.get_token("t1").is_none());
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod basins;
 mod draft;
+pub mod market;
 mod seed;
 
 pub use seed::{SeedError, seed_if_empty};

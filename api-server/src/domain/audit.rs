@@ -39,6 +39,20 @@ wire_enum!(
         ListingStatusChanged => "listing_status_changed",
         /// A listing was deleted (`detail`: `listing=<id>`).
         ListingDeleted => "listing_deleted",
+        /// An admin posted market prices (`detail`: `series=WTI points=n inserted=a updated=b
+        /// unchanged=c from=<date> to=<date>`).
+        MarketPricesPosted => "market_prices_posted",
+        /// `ogf-api market import` loaded a file (`detail`: `series=WTI inserted=a updated=b
+        /// unchanged=c skipped=d file=<name>`).
+        MarketPricesImported => "market_prices_imported",
+        /// A bid was accepted (`detail`: `listing=<id> bid=<id> amount_cents=<n>`).
+        BidPlaced => "bid_placed",
+        /// An ended auction or sealed-bid sale was settled (`detail`: `listing=<id> outcome=<o>`).
+        AuctionSettled => "auction_settled",
+        /// A buyer made an offer (`detail`: `listing=<id> offer=<id>`).
+        OfferMade => "offer_made",
+        /// An offer changed status (`detail`: `listing=<id> offer=<id> pending->accepted`).
+        OfferStatusChanged => "offer_status_changed",
     }
 );
 

@@ -2,12 +2,15 @@
 
 #[macro_use]
 mod wire;
+pub mod auction;
 pub mod audit;
 pub mod cursor;
 pub mod geo;
 mod input;
 pub mod kinds;
 pub mod listing;
+pub mod market;
+pub mod offer;
 pub mod search;
 pub mod sort;
 pub mod terms;
@@ -15,11 +18,13 @@ pub mod transition;
 pub mod user;
 pub mod values;
 
+pub use auction::{AuctionOutcome, Bid, BidRejection, BidRequest};
 pub use audit::{AuditEvent, AuditKind, AuditPage, AuditQuery, audit_cursor};
 pub use cursor::{Cursor, CursorError};
 pub use geo::{BBox, Near};
 pub use kinds::{ListingStatus, ListingType, SaleType, UnknownVariant};
 pub use listing::{Listing, ListingMeta, NewListing, new_listing_id, validate_id};
+pub use offer::{Offer, OfferAction, OfferError, OfferParty, OfferStatus};
 pub use search::{ListingFilter, Page, SearchQuery, TextQuery, Visibility};
 pub use sort::{KeyPart, ListingCursor, ListingSort};
 pub use terms::{ApiNumber, EquipmentCondition, EquipmentDetails, SaleTerms};

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod bids;
 pub mod client_ip;
 pub mod extract;
 pub mod health;
@@ -11,7 +12,10 @@ pub mod listing_body;
 pub mod listing_view;
 pub mod listing_writes;
 pub mod listings;
+pub mod market;
+pub mod market_views;
 pub mod metrics;
+pub mod offers;
 pub mod openapi;
 pub mod paging;
 pub mod problem;
@@ -42,6 +46,7 @@ use tracing::Level;
 use self::metrics::HttpMetrics;
 use self::rate_limit::RateLimiters;
 use crate::auth::{Auth, SessionCache, TokenKeys};
+use crate::market::MarketCache;
 use crate::settings::Settings;
 use crate::store::{InstrumentedStore, ListingStore, Store};
 
@@ -57,9 +62,11 @@ struct Shared {
     store: Arc<InstrumentedStore>,
     auth: Auth,
     limiters: RateLimiters,
+    market_cache: MarketCache,
     settings: Settings,
     registry: Registry,
     http_metrics: HttpMetrics,
+    trading: bids::TradingMetrics,
     started: Instant,
 }
 
@@ -70,8 +77,12 @@ impl AppState {
         let registry = Registry::new();
         let instrumented = Arc::new(InstrumentedStore::new(store, &registry)?);
         let http_metrics = HttpMetrics::register(&registry)?;
+        let trading = bids::TradingMetrics::register(&registry)?;
         let security = metrics::SecurityMetrics::register(&registry)?;
-        let sessions = SessionCache::new(settings.session_cache_ttl, &registry)?;
+        // One `ogf_cache_lookups_total{cache,result}` counter for every in-process cache.
+        let cache_lookups = crate::market::cache::lookups_counter(&registry)?;
+        let sessions = SessionCache::build(settings.session_cache_ttl, cache_lookups.clone());
+        let market_cache = MarketCache::build(settings.market_cache_ttl, cache_lookups);
         let auth = Auth::new(
             Arc::clone(&instrumented) as Arc<dyn Store>,
             TokenKeys::new(&settings.jwt_secret, settings.access_ttl),
@@ -86,9 +97,11 @@ impl AppState {
                 store: instrumented,
                 auth,
                 limiters,
+                market_cache,
                 settings,
                 registry,
                 http_metrics,
+                trading,
                 started: Instant::now(),
             }),
         })
@@ -110,6 +123,11 @@ impl AppState {
         &self.inner.auth
     }
 
+    /// The market-data response cache.
+    pub fn market_cache(&self) -> &MarketCache {
+        &self.inner.market_cache
+    }
+
     /// The metrics registry of this app.
     pub fn registry(&self) -> &Registry {
         &self.inner.registry
@@ -118,6 +136,11 @@ impl AppState {
     /// The settings the app was built with.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// Counters of bids and offer actions.
+    pub fn trading(&self) -> &bids::TradingMetrics {
+        &self.inner.trading
     }
 
     fn rate_limiters(&self) -> &RateLimiters {

@@ -13,8 +13,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{admin, audit, auth, health, listing_writes, listings, metrics, status, users};
-use crate::domain::{AuditKind, EquipmentCondition, ListingStatus, ListingType, Role, SaleType};
+use super::{
+    admin, audit, auth, bids, health, listing_writes, listings, metrics, offers, status, users,
+};
+use crate::domain::{
+    AuditKind, EquipmentCondition, ListingStatus, ListingType, OfferStatus, Role, SaleType,
+};
 
 /// An RFC 9457 problem body (`application/problem+json`).
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,7 +55,11 @@ wire_enum_schema!(
     ListingType,
     ListingStatus,
     SaleType,
-    EquipmentCondition
+    EquipmentCondition,
+    OfferStatus,
+    crate::domain::market::Series,
+    crate::domain::market::Interval,
+    crate::domain::market::PriceSource
 );
 
 /// The document.
@@ -74,6 +82,17 @@ wire_enum_schema!(
         listing_writes::update,
         listing_writes::change_status,
         listing_writes::delete,
+        bids::place,
+        bids::list,
+        bids::settle,
+        bids::mine,
+        offers::create,
+        offers::list,
+        offers::accept,
+        offers::reject,
+        offers::counter,
+        offers::withdraw,
+        offers::mine,
         auth::register,
         auth::login,
         auth::refresh,
@@ -85,15 +104,21 @@ wire_enum_schema!(
         admin::delete_user,
         admin::revoke_sessions,
         audit::list,
+        super::market::prices,
+        super::market::summary,
+        super::market::post_prices,
     ),
     components(schemas(ProblemDetails)),
     modifiers(&CommonResponses),
     tags(
         (name = "ops", description = "Probes, metrics, status, this document"),
         (name = "listings", description = "Asset listings"),
+        (name = "bids", description = "Bids on auction and sealed-bid listings"),
+        (name = "offers", description = "Offers on best-offer listings: accept, reject, counter, withdraw"),
         (name = "auth", description = "Sign-up, sign-in, token refresh, sign-out"),
         (name = "users", description = "The signed-in user's account"),
         (name = "admin", description = "User management and audit log (admins only)"),
+        (name = "market", description = "Oil and gas benchmark prices (public reads, admin writes)"),
     )
 )]
 #[derive(Debug)]

@@ -6,7 +6,8 @@ use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post};
 
 use super::{
-    AppState, admin, audit, auth, health, listing_writes, listings, metrics, openapi, status, users,
+    AppState, admin, audit, auth, bids, health, listing_writes, listings, metrics, offers, openapi,
+    status, users,
 };
 
 /// `(method, path template, handler)` of every route.
@@ -39,6 +40,49 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/listings/{id}/status",
             post(listing_writes::change_status),
         ),
+        (
+            Method::POST,
+            "/api/v1/listings/{id}/bids",
+            post(bids::place),
+        ),
+        (Method::GET, "/api/v1/listings/{id}/bids", get(bids::list)),
+        (
+            Method::POST,
+            "/api/v1/listings/{id}/settle",
+            post(bids::settle),
+        ),
+        (
+            Method::POST,
+            "/api/v1/listings/{id}/offers",
+            post(offers::create),
+        ),
+        (
+            Method::GET,
+            "/api/v1/listings/{id}/offers",
+            get(offers::list),
+        ),
+        (
+            Method::POST,
+            "/api/v1/offers/{id}/accept",
+            post(offers::accept),
+        ),
+        (
+            Method::POST,
+            "/api/v1/offers/{id}/reject",
+            post(offers::reject),
+        ),
+        (
+            Method::POST,
+            "/api/v1/offers/{id}/counter",
+            post(offers::counter),
+        ),
+        (
+            Method::POST,
+            "/api/v1/offers/{id}/withdraw",
+            post(offers::withdraw),
+        ),
+        (Method::GET, "/api/v1/me/bids", get(bids::mine)),
+        (Method::GET, "/api/v1/me/offers", get(offers::mine)),
         (Method::POST, "/api/v1/auth/register", post(auth::register)),
         (Method::POST, "/api/v1/auth/login", post(auth::login)),
         (Method::POST, "/api/v1/auth/refresh", post(auth::refresh)),
@@ -62,6 +106,21 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             delete(admin::revoke_sessions),
         ),
         (Method::GET, "/api/v1/admin/audit", get(audit::list)),
+        (
+            Method::GET,
+            "/api/v1/market/prices",
+            get(super::market::prices),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/market/prices",
+            post(super::market::post_prices),
+        ),
+        (
+            Method::GET,
+            "/api/v1/market/summary",
+            get(super::market::summary),
+        ),
     ]
 }
 

@@ -44,6 +44,18 @@ impl From<User> for UserView {
     }
 }
 
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.clone(),
+            email: u.email.as_str().to_owned(),
+            role: u.role,
+            locked: u.locked,
+            created_at: u.created_at,
+        }
+    }
+}
+
 /// `PATCH /api/v1/users/me` body: a new e-mail and/or password, confirmed with the current
 /// password. Changing the password signs out every session.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -77,7 +89,7 @@ async fn current_user(state: &AppState, id: &str) -> Result<User, Problem> {
 pub async fn get_me(AuthUser(principal): AuthUser) -> Result<Json<UserView>, Problem> {
     // The account as checked with the session (from the session cache when warm): this
     // endpoint reads nothing more from the store.
-    Ok(Json(User::clone(&principal.user).into()))
+    Ok(Json(principal.user.as_ref().into()))
 }
 
 /// Changes the caller's e-mail and/or password. Any signed-in user.

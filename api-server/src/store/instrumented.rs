@@ -226,6 +226,113 @@ impl AuditStore for InstrumentedStore {
     }
 }
 
+#[async_trait]
+impl super::MarketStore for InstrumentedStore {
+    async fn upsert_prices(
+        &self,
+        points: &[crate::domain::market::PricePoint],
+    ) -> Result<crate::domain::market::UpsertCounts, StoreError> {
+        self.timed("upsert_prices", self.inner.upsert_prices(points))
+            .await
+    }
+
+    async fn prices(
+        &self,
+        series: crate::domain::market::Series,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<crate::domain::market::PricePoint>, StoreError> {
+        self.timed("prices", self.inner.prices(series, from, to))
+            .await
+    }
+
+    async fn price_on_or_before(
+        &self,
+        series: crate::domain::market::Series,
+        date: chrono::NaiveDate,
+    ) -> Result<Option<crate::domain::market::PricePoint>, StoreError> {
+        self.timed(
+            "price_on_or_before",
+            self.inner.price_on_or_before(series, date),
+        )
+        .await
+    }
+
+    async fn count_prices(&self) -> Result<u64, StoreError> {
+        self.timed("count_prices", self.inner.count_prices()).await
+    }
+}
+
+#[async_trait]
+impl super::BidStore for InstrumentedStore {
+    async fn place_bid(
+        &self,
+        request: &crate::domain::BidRequest,
+    ) -> Result<Result<crate::domain::Bid, crate::domain::BidRejection>, StoreError> {
+        self.timed("place_bid", self.inner.place_bid(request)).await
+    }
+
+    async fn top_bid(&self, listing_id: &str) -> Result<Option<crate::domain::Bid>, StoreError> {
+        self.timed("top_bid", self.inner.top_bid(listing_id)).await
+    }
+
+    async fn bid_count(&self, listing_id: &str) -> Result<u64, StoreError> {
+        self.timed("bid_count", self.inner.bid_count(listing_id))
+            .await
+    }
+
+    async fn bids_page(
+        &self,
+        query: &super::bids::BidQuery,
+    ) -> Result<super::bids::ItemPage<crate::domain::Bid>, StoreError> {
+        self.timed("bids_page", self.inner.bids_page(query)).await
+    }
+
+    async fn create_offer(&self, offer: &crate::domain::Offer) -> Result<(), StoreError> {
+        self.timed("create_offer", self.inner.create_offer(offer))
+            .await
+    }
+
+    async fn offer(&self, id: &str) -> Result<Option<crate::domain::Offer>, StoreError> {
+        self.timed("offer", self.inner.offer(id)).await
+    }
+
+    async fn update_offer(
+        &self,
+        offer: &crate::domain::Offer,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        self.timed(
+            "update_offer",
+            self.inner.update_offer(offer, expected_version),
+        )
+        .await
+    }
+
+    async fn accept_offer(
+        &self,
+        offer: &crate::domain::Offer,
+        expected_version: i64,
+        listing: &Listing,
+        listing_expected: DateTime<Utc>,
+    ) -> Result<super::bids::AcceptOutcome, StoreError> {
+        self.timed(
+            "accept_offer",
+            self.inner
+                .accept_offer(offer, expected_version, listing, listing_expected),
+        )
+        .await
+    }
+
+    async fn offers_page(
+        &self,
+        query: &super::bids::OfferQuery,
+    ) -> Result<super::bids::ItemPage<crate::domain::Offer>, StoreError> {
+        self.timed("offers_page", self.inner.offers_page(query))
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -3,8 +3,10 @@
 //! conformance tests in `tests/store_conformance.rs` run the same cases against both.
 
 pub mod audit;
+pub mod bids;
 pub mod embedded;
 pub mod instrumented;
+pub mod market;
 pub mod mongo;
 pub mod users;
 
@@ -16,8 +18,10 @@ use chrono::{DateTime, Utc};
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
 pub use audit::AuditStore;
+pub use bids::BidStore;
 pub use embedded::EmbeddedStore;
 pub use instrumented::InstrumentedStore;
+pub use market::MarketStore;
 pub use mongo::{MongoStore, redacted_uri};
 pub use users::{UserPage, UserStore};
 
@@ -118,7 +122,8 @@ pub trait ListingStore: Send + Sync + fmt::Debug {
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
-/// Everything the API persists: listings, accounts and sessions, the audit log.
-pub trait Store: ListingStore + UserStore + AuditStore {}
+/// Everything the API persists: listings, accounts and sessions, the audit log, market data,
+/// bids and offers.
+pub trait Store: ListingStore + UserStore + AuditStore + MarketStore + BidStore {}
 
-impl<T: ListingStore + UserStore + AuditStore> Store for T {}
+impl<T: ListingStore + UserStore + AuditStore + MarketStore + BidStore> Store for T {}

@@ -68,6 +68,7 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
     );
     let marketplaces = controller.store();
     controller
+        .with_config(super::controller_config())
         .owns(scoped_api::<Deployment>(&client, ns), owned.clone())
         .owns(scoped_api::<Service>(&client, ns), owned.clone())
         .owns(scoped_api::<ConfigMap>(&client, ns), owned.clone())

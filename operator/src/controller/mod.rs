@@ -21,6 +21,17 @@ pub use error::ReconcileError;
 /// How often an object in its desired state is reconciled anyway (drift the watches missed).
 pub const RESYNC: Duration = Duration::from_secs(300);
 
+/// Most reconciles one controller runs at once. kube-runtime's default is unbounded: at start-up
+/// (or after a watch relist) every object is reconciled at the same moment, each holding the
+/// objects it read and built, and that burst, not the steady state, sets the peak memory. A
+/// reconcile takes milliseconds, so the queue drains quickly with a bound.
+pub const MAX_CONCURRENT_RECONCILES: u16 = 8;
+
+/// The runtime settings every controller of the operator uses.
+pub fn controller_config() -> kube::runtime::controller::Config {
+    kube::runtime::controller::Config::default().concurrency(MAX_CONCURRENT_RECONCILES)
+}
+
 /// Everything a reconcile needs besides the object itself.
 #[allow(missing_debug_implementations)] // kube's Client and Recorder are not Debug
 pub struct Context {

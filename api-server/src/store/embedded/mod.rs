@@ -6,9 +6,11 @@
 //! run alongside the writer).
 
 mod audit;
+mod bids;
 pub mod dump;
 mod listings;
 mod load;
+mod market;
 mod pool;
 mod query;
 mod row;

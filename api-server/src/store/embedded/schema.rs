@@ -140,6 +140,49 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO listings_fts (rowid, title, description)
         VALUES (new.seq, new.title, new.description);
     END;",
+    // 5: market data, one row per (series, date); dates as YYYY-MM-DD text (sorts like the
+    // date), prices as integer micro-dollars (see domain::market::Price).
+    "CREATE TABLE market_prices (
+        series TEXT NOT NULL,
+        date TEXT NOT NULL,
+        price_micros INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY (series, date)
+    ) WITHOUT ROWID;",
+    // 6: bids and offers. `slot` is unique per bid (the position of an open-auction bid, the
+    // bidder of a sealed bid: see domain::auction::Bid::slot); `open_slot` keeps one open offer
+    // per buyer and listing (see store::bids::open_offer_slot).
+    "CREATE TABLE bids (
+        id TEXT PRIMARY KEY,
+        listing_id TEXT NOT NULL,
+        bidder_id TEXT NOT NULL,
+        amount_cents INTEGER NOT NULL,
+        sealed INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        slot TEXT NOT NULL UNIQUE,
+        ends_at_ms INTEGER NOT NULL,
+        placed_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX bids_listing_top ON bids (listing_id, amount_cents DESC, placed_at_ms, id);
+    CREATE INDEX bids_listing_newest ON bids (listing_id, placed_at_ms DESC, id DESC);
+    CREATE INDEX bids_bidder_newest ON bids (bidder_id, placed_at_ms DESC, id DESC);
+    CREATE TABLE offers (
+        id TEXT PRIMARY KEY,
+        listing_id TEXT NOT NULL,
+        buyer_id TEXT NOT NULL,
+        seller_id TEXT,
+        amount_cents INTEGER NOT NULL,
+        counter_cents INTEGER,
+        message TEXT,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        open_slot TEXT NOT NULL UNIQUE,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX offers_listing_newest ON offers (listing_id, created_at_ms DESC, id DESC);
+    CREATE INDEX offers_buyer_newest ON offers (buyer_id, created_at_ms DESC, id DESC);
+    CREATE INDEX offers_seller_newest ON offers (seller_id, created_at_ms DESC, id DESC);",
 ];
 
 /// The schema version this binary writes.

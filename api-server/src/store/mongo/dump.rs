@@ -49,6 +49,9 @@ pub fn indexes_for(name: &str) -> Vec<IndexSpec> {
         SESSIONS => indexes::session_indexes(),
         LOGIN_FAILURES => indexes::failure_indexes(),
         AUDIT => indexes::audit_indexes(),
+        super::BIDS => indexes::bid_indexes(),
+        super::OFFERS => indexes::offer_indexes(),
+        super::MARKET_PRICES => indexes::market_indexes(),
         _ => Vec::new(),
     }
 }

@@ -112,6 +112,54 @@ pub fn audit_indexes() -> Vec<IndexSpec> {
     ]
 }
 
+/// Indexes of `market_prices`: unique `(series, date)` (range reads and on-or-before lookups).
+pub fn market_indexes() -> Vec<IndexSpec> {
+    vec![unique(
+        "market_series_date",
+        doc! { "series": 1, "date": 1 },
+    )]
+}
+
+/// Indexes of `bids`: the unique slot (one bid per auction position, one sealed bid per
+/// bidder), the high bid of a listing, and the newest-first lists by listing and by bidder.
+pub fn bid_indexes() -> Vec<IndexSpec> {
+    vec![
+        unique("bids_slot", doc! { "slot": 1 }),
+        index(
+            "bids_listing_top",
+            doc! { "listing_id": 1, "amount_cents": -1, "placed_at": 1, "_id": 1 },
+        ),
+        index(
+            "bids_listing_newest",
+            doc! { "listing_id": 1, "placed_at": -1, "_id": -1 },
+        ),
+        index(
+            "bids_bidder_newest",
+            doc! { "bidder_id": 1, "placed_at": -1, "_id": -1 },
+        ),
+    ]
+}
+
+/// Indexes of `offers`: the unique open slot (one open offer per buyer and listing) and the
+/// newest-first lists by listing, buyer and seller.
+pub fn offer_indexes() -> Vec<IndexSpec> {
+    vec![
+        unique("offers_open_slot", doc! { "open_slot": 1 }),
+        index(
+            "offers_listing_newest",
+            doc! { "listing_id": 1, "created_at": -1, "_id": -1 },
+        ),
+        index(
+            "offers_buyer_newest",
+            doc! { "buyer_id": 1, "created_at": -1, "_id": -1 },
+        ),
+        index(
+            "offers_seller_newest",
+            doc! { "seller_id": 1, "created_at": -1, "_id": -1 },
+        ),
+    ]
+}
+
 /// Creates `specs` on `coll`; creating an index that exists with the same keys, options and
 /// name is a no-op.
 ///

@@ -2,12 +2,14 @@
 //! [`filter`] for how `q` is matched and `api-server/README.md` for FerretDB differences.
 
 mod audit;
+mod bids;
 mod doc;
 pub mod dump;
 mod error;
 mod filter;
 pub mod indexes;
 mod listings;
+mod market;
 pub mod restore;
 mod uri;
 mod user_docs;
@@ -21,7 +23,9 @@ use mongodb::bson::doc;
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database};
 
+pub use self::bids::{BIDS, OFFERS};
 use self::doc::ListingDoc;
+pub use self::market::MARKET_PRICES;
 pub use self::uri::redacted_uri;
 use self::user_docs::{AuditDoc, FailureDoc, SessionDoc, UserDoc};
 use super::{ListingStore, StoreError, StoreKind};
@@ -83,6 +87,23 @@ impl MongoStore {
         indexes::ensure(&store.sessions, indexes::session_indexes()).await?;
         indexes::ensure(&store.failures, indexes::failure_indexes()).await?;
         indexes::ensure(&store.audit, indexes::audit_indexes()).await?;
+        indexes::ensure(
+            &store.db.collection::<mongodb::bson::Document>(BIDS),
+            indexes::bid_indexes(),
+        )
+        .await?;
+        indexes::ensure(
+            &store.db.collection::<mongodb::bson::Document>(OFFERS),
+            indexes::offer_indexes(),
+        )
+        .await?;
+        indexes::ensure(
+            &store
+                .db
+                .collection::<mongodb::bson::Document>(MARKET_PRICES),
+            indexes::market_indexes(),
+        )
+        .await?;
         Ok(store)
     }
 

@@ -2,6 +2,8 @@
 
 mod audit;
 mod basics;
+mod bids;
+mod market;
 mod search;
 mod sorting;
 mod users;
@@ -9,6 +11,8 @@ mod writes;
 
 pub use audit::*;
 pub use basics::*;
+pub use bids::*;
+pub use market::*;
 pub use search::*;
 pub use sorting::*;
 pub use users::*;

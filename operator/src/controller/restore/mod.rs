@@ -50,7 +50,8 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
     let controller = Controller::new(
         scoped_api::<Restore>(&client, ns),
         watcher::Config::default(),
-    );
+    )
+    .with_config(super::controller_config());
     let store = controller.store();
     let restore_context = Arc::new(RestoreContext {
         base: context,
