@@ -35,6 +35,18 @@ if ! command -v hadolint >/dev/null && [ ! -x "$hadolint_venv/bin/hadolint" ]; t
 fi
 # --- end hadolint ---
 
+# --- schemathesis: API fuzzing against /openapi.json (api-server/tests/schemathesis.rs) ---
+SCHEMATHESIS_VERSION=4.32.5
+st_venv=$HOME/.cache/ogf-tools/schemathesis
+if [ ! -x "$st_venv/bin/st" ] || ! "$st_venv/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  command -v python3 >/dev/null || { echo "error: python3 is required to install schemathesis" >&2; exit 1; }
+  echo "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into $st_venv"
+  rm -rf "$st_venv"
+  python3 -m venv "$st_venv"
+  "$st_venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+# --- end schemathesis ---
+
 # --- promtool and Lua 5.1: alert rules (e2e/tests/alerts.rs) and Argo CD Lua (e2e/tests/argocd_lua.rs) ---
 # promtool and the prometheus server (the Rollout Prometheus-check test,
 # e2e/tests/operator_rollout_prometheus.rs, runs it on a free port) come from Debian's
