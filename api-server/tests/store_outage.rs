@@ -1,4 +1,5 @@
-//! `/readyz` and store-backed requests while the MongoDB server goes away and comes back.
+//! `/readyz` and store-backed requests while the MongoDB server goes away and comes back, and
+//! a stream of writes that the outage interrupts (nothing acknowledged may be lost).
 //!
 //! The test runs the real app (`app()` served on a loopback port, `--store mongodb`) against a
 //! FerretDB process of its own: the test environment's `ferretdb` binary
@@ -141,6 +142,7 @@ impl Drop for FerretDb {
 }
 
 /// A response of the minimal HTTP/1.1 client below.
+#[derive(Debug)]
 struct Reply {
     status: u16,
     content_type: String,
@@ -282,6 +284,112 @@ async fn readyz_follows_the_database_going_away_and_coming_back() {
     let again = register(addr, "before@example.com").await;
     assert_eq!(again.status, 409, "kept across the restart: {}", again.body);
 
+    server.abort();
+    drop(ferret);
+}
+
+/// What the writers saw: e-mail addresses whose registration was acknowledged (201), and every
+/// other answer.
+#[derive(Debug, Default)]
+struct WriteLog {
+    acknowledged: Vec<String>,
+    refused: Vec<Reply>,
+}
+
+/// Counts of a [`WriteLog`] without holding its lock across an await.
+fn counts(log: &std::sync::Mutex<WriteLog>) -> (usize, usize) {
+    let log = log.lock().unwrap();
+    (log.acknowledged.len(), log.refused.len())
+}
+
+/// Polls until `done(acknowledged, refused)` holds, within [`DEADLINE`].
+async fn wait_writes(
+    log: &std::sync::Mutex<WriteLog>,
+    what: &str,
+    done: impl Fn(usize, usize) -> bool,
+) {
+    let started = Instant::now();
+    loop {
+        let (acked, refused) = counts(log);
+        if done(acked, refused) {
+            return;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "{what}: {acked} acknowledged, {refused} refused after {DEADLINE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Issue 9, fault injection: the database stops in the middle of a stream of writes and comes
+/// back. Every write is either acknowledged (201) or refused with a 503 problem, and every
+/// acknowledged write is in the database afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_acknowledged_write_is_lost_when_the_database_stops_during_writes() {
+    let Some(binary) = FerretDb::binary() else {
+        return;
+    };
+    let mut ferret = FerretDb::start_new(binary).await;
+    let store = MongoStore::connect(&ferret.uri(), "ogf_outage_writes")
+        .await
+        .expect("connect to the private FerretDB");
+    let store: Arc<dyn Store> = Arc::new(store);
+    let state = AppState::new(store.clone(), support::unlimited_settings()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    wait_ready(addr, 200).await;
+
+    let log = Arc::new(std::sync::Mutex::new(WriteLog::default()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            let (log, stop) = (log.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let email = format!("writer{w}-{n}@example.com");
+                    n += 1;
+                    let reply = register(addr, &email).await;
+                    let mut log = log.lock().unwrap();
+                    if reply.status == 201 {
+                        log.acknowledged.push(email);
+                    } else {
+                        log.refused.push(reply);
+                    }
+                }
+            })
+        })
+        .collect();
+
+    // Writes flow, then the database dies under them, then it comes back.
+    wait_writes(&log, "before the outage", |acked, _| acked >= 6).await;
+    ferret.stop();
+    let (acked_at_stop, _) = counts(&log);
+    wait_writes(&log, "during the outage", |_, refused| refused >= 3).await;
+    ferret.start().await;
+    wait_writes(&log, "after the outage", |acked, _| acked >= acked_at_stop + 6).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.await.unwrap();
+    }
+
+    let log = std::mem::take(&mut *log.lock().unwrap());
+    for reply in &log.refused {
+        assert_unavailable_problem(reply, "a write refused during the outage");
+    }
+    for email in &log.acknowledged {
+        let parsed = ogf_api::domain::Email::parse(email).unwrap();
+        let user = store.user_by_email(&parsed).await.unwrap();
+        assert!(user.is_some(), "acknowledged registration of {email} was lost");
+    }
     server.abort();
     drop(ferret);
 }
