@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use backup_support::{Keys, S3Env, create_embedded, flip_middle};
+use backup_support::{Keys, S3Env, create_embedded, fill, flip_middle};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ogf-api");
@@ -327,23 +327,6 @@ async fn wrong_key_tampering_missing_bucket_and_unreachable_store() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(result_line(&o)["reason"], "DestinationError");
-}
-
-/// Fills the database with ~24 MiB of incompressible data so the upload takes several parts.
-fn fill(dir: &Path) {
-    use rand::RngCore;
-    let conn = rusqlite::Connection::open(dir.join("ogf.sqlite3")).unwrap();
-    let tx = conn.unchecked_transaction().unwrap();
-    let mut blob = vec![0u8; 64 << 10];
-    for i in 0..384 {
-        rand::rng().fill_bytes(&mut blob);
-        tx.execute(
-            "INSERT INTO audit_events (id, at_ms, kind, detail) VALUES (?1, 0, 'fill', ?2)",
-            rusqlite::params![format!("f{i}"), blob],
-        )
-        .unwrap();
-    }
-    tx.commit().unwrap();
 }
 
 #[tokio::test]

@@ -375,7 +375,10 @@ async fn no_acknowledged_write_is_lost_when_the_database_stops_during_writes() {
     let (acked_at_stop, _) = counts(&log);
     wait_writes(&log, "during the outage", |_, refused| refused >= 3).await;
     ferret.start().await;
-    wait_writes(&log, "after the outage", |acked, _| acked >= acked_at_stop + 6).await;
+    wait_writes(&log, "after the outage", |acked, _| {
+        acked >= acked_at_stop + 6
+    })
+    .await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for w in writers {
         w.await.unwrap();
@@ -388,7 +391,10 @@ async fn no_acknowledged_write_is_lost_when_the_database_stops_during_writes() {
     for email in &log.acknowledged {
         let parsed = ogf_api::domain::Email::parse(email).unwrap();
         let user = store.user_by_email(&parsed).await.unwrap();
-        assert!(user.is_some(), "acknowledged registration of {email} was lost");
+        assert!(
+            user.is_some(),
+            "acknowledged registration of {email} was lost"
+        );
     }
     server.abort();
     drop(ferret);

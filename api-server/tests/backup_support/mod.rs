@@ -226,3 +226,20 @@ pub fn flip_middle(path: &Path) {
     bytes[i] ^= 0x01;
     std::fs::write(path, bytes).unwrap();
 }
+
+/// Fills the database with ~24 MiB of incompressible data so the upload takes several parts.
+pub fn fill(dir: &Path) {
+    use rand::RngCore;
+    let conn = rusqlite::Connection::open(dir.join("ogf.sqlite3")).unwrap();
+    let tx = conn.unchecked_transaction().unwrap();
+    let mut blob = vec![0u8; 64 << 10];
+    for i in 0..384 {
+        rand::rng().fill_bytes(&mut blob);
+        tx.execute(
+            "INSERT INTO audit_events (id, at_ms, kind, detail) VALUES (?1, 0, 'fill', ?2)",
+            rusqlite::params![format!("f{i}"), blob],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+}
