@@ -3,6 +3,7 @@
 #[macro_use]
 mod wire;
 pub mod auction;
+pub mod conversation;
 pub mod audit;
 pub mod cursor;
 pub mod geo;
@@ -11,6 +12,7 @@ pub mod kinds;
 pub mod listing;
 pub mod market;
 pub mod offer;
+pub mod saved_search;
 pub mod search;
 pub mod sort;
 pub mod terms;
@@ -20,11 +22,13 @@ pub mod values;
 
 pub use auction::{AuctionOutcome, Bid, BidRejection, BidRequest};
 pub use audit::{AuditEvent, AuditKind, AuditPage, AuditQuery, audit_cursor};
+pub use conversation::{Conversation, ConversationParty, Message, NewMessage, StartError};
 pub use cursor::{Cursor, CursorError};
 pub use geo::{BBox, Near};
 pub use kinds::{ListingStatus, ListingType, SaleType, UnknownVariant};
 pub use listing::{Listing, ListingMeta, NewListing, new_listing_id, validate_id};
 pub use offer::{Offer, OfferAction, OfferError, OfferParty, OfferStatus};
+pub use saved_search::{MatchesCursor, SavedSearch, WatchEntry};
 pub use search::{ListingFilter, Page, SearchQuery, TextQuery, Visibility};
 pub use sort::{KeyPart, ListingCursor, ListingSort};
 pub use terms::{ApiNumber, EquipmentCondition, EquipmentDetails, SaleTerms};
