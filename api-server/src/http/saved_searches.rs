@@ -260,7 +260,8 @@ pub async fn matches(
         Problem::internal()
     })?;
     query.sort = ListingSort::Newest;
-    query.limit = limit;
+    // One more than the page: whether another new match follows.
+    query.limit = limit + 1;
     query.after = cursor.as_ref().map(|c| ListingCursor {
         sort: ListingSort::Newest,
         key: vec![KeyPart::Int(c.created_at_ms)],
@@ -268,16 +269,14 @@ pub async fn matches(
     });
     query.filter.visibility = visibility(Some(&caller));
     let page = state.store().search(&query).await?;
-    // Newest first: the walk ends at the first listing that is not new.
-    let mut more = page.next.is_some();
-    let mut items = Vec::with_capacity(page.items.len());
-    for l in page.items {
-        if l.created_at.timestamp_millis() <= since_ms {
-            more = false;
-            break;
-        }
-        items.push(l);
-    }
+    // Newest first: the new matches end at the first listing that is not new.
+    let mut items: Vec<_> = page
+        .items
+        .into_iter()
+        .take_while(|l| l.created_at.timestamp_millis() > since_ms)
+        .collect();
+    let more = items.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_cursor = more
         .then(|| items.last())
         .flatten()
