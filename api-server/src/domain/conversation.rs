@@ -124,10 +124,7 @@ impl Conversation {
 
 /// Whether a listing in `status` takes new conversations.
 pub fn accepts_new_conversations(status: ListingStatus) -> bool {
-    matches!(
-        status,
-        ListingStatus::Active | ListingStatus::UnderContract
-    )
+    matches!(status, ListingStatus::Active | ListingStatus::UnderContract)
 }
 
 /// Why a conversation cannot be started.

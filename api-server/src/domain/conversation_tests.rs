@@ -66,7 +66,10 @@ fn refuses_own_sellerless_and_closed_listings() {
 
 #[test]
 fn bodies_are_trimmed_and_bounded() {
-    assert_eq!(message_body("  hello\r\nthere\t ").unwrap(), "hello\r\nthere");
+    assert_eq!(
+        message_body("  hello\r\nthere\t ").unwrap(),
+        "hello\r\nthere"
+    );
     assert!(message_body("   \n ").is_err());
     assert!(message_body("").is_err());
     assert!(message_body("bell\u{7}").is_err());

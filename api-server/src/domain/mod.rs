@@ -3,8 +3,8 @@
 #[macro_use]
 mod wire;
 pub mod auction;
-pub mod conversation;
 pub mod audit;
+pub mod conversation;
 pub mod cursor;
 pub mod geo;
 mod input;

@@ -145,7 +145,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(search_name("  Permian minerals ").unwrap(), "Permian minerals");
+        assert_eq!(
+            search_name("  Permian minerals ").unwrap(),
+            "Permian minerals"
+        );
         assert!(search_name(" ").is_err());
         assert!(search_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
     }

@@ -279,8 +279,8 @@ pub async fn start(
     let listing = visible_listing(&state, &id, Some(&caller)).await?;
     let text = valid_body(&body.body)?;
     let now = state.settings().clock.now();
-    let candidate = Conversation::start(new_id(), &listing, &caller.user_id, now).map_err(|e| {
-        match e {
+    let candidate =
+        Conversation::start(new_id(), &listing, &caller.user_id, now).map_err(|e| match e {
             StartError::OwnListing => {
                 state.auth().count_failure("forbidden");
                 Problem::new(
@@ -291,8 +291,7 @@ pub async fn start(
                 )
             }
             StartError::NoSeller | StartError::Closed(_) => not_accepting(format!("{}.", e)),
-        }
-    })?;
+        })?;
     let (conversation, created) = state.users().open_conversation(&candidate).await?;
     let message = send(&state, &conversation, &caller, text).await?;
     let status = if created {

@@ -43,7 +43,8 @@ pub fn canonical(raw: &Map<String, Value>) -> Result<BTreeMap<String, String>, P
         };
         strings.insert(k.clone(), Value::String(s));
     }
-    let query = parse(strings).map_err(|p| Problem::invalid_body(format!("query: {}", p.detail())))?;
+    let query =
+        parse(strings).map_err(|p| Problem::invalid_body(format!("query: {}", p.detail())))?;
     Ok(render(&query))
 }
 
@@ -92,9 +93,8 @@ fn render(q: &SearchQuery) -> BTreeMap<String, String> {
     put("radius_km", f.near.map(|n| n.radius_km.to_string()));
     put(
         "bbox",
-        f.bbox.map(|b| {
-            format!("{},{},{},{}", b.min_lon, b.min_lat, b.max_lon, b.max_lat)
-        }),
+        f.bbox
+            .map(|b| format!("{},{},{},{}", b.min_lon, b.min_lat, b.max_lon, b.max_lat)),
     );
     let default_sort = if f.text.is_some() {
         ListingSort::Relevance

@@ -28,8 +28,9 @@ use super::saved_query;
 use crate::auth::Principal;
 use crate::domain::saved_search::{MAX_SAVED_SEARCHES, search_name};
 use crate::domain::search::parse_limit;
-use crate::domain::{KeyPart, ListingCursor, ListingSort, MatchesCursor, SavedSearch, new_id,
-    validate_id};
+use crate::domain::{
+    KeyPart, ListingCursor, ListingSort, MatchesCursor, SavedSearch, new_id, validate_id,
+};
 
 /// `POST /api/v1/me/saved-searches` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -108,7 +109,11 @@ fn missing() -> Problem {
 }
 
 /// The saved search if it is the caller's, else `404`.
-async fn own_search(state: &AppState, id: &str, caller: &Principal) -> Result<SavedSearch, Problem> {
+async fn own_search(
+    state: &AppState,
+    id: &str,
+    caller: &Principal,
+) -> Result<SavedSearch, Problem> {
     if validate_id(id).is_err() {
         return Err(missing());
     }
@@ -277,17 +282,14 @@ pub async fn matches(
         .collect();
     let more = items.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = more
-        .then(|| items.last())
-        .flatten()
-        .map(|l| {
-            MatchesCursor {
-                since_ms,
-                created_at_ms: l.created_at.timestamp_millis(),
-                id: l.id.clone(),
-            }
-            .encode()
-        });
+    let next_cursor = more.then(|| items.last()).flatten().map(|l| {
+        MatchesCursor {
+            since_ms,
+            created_at_ms: l.created_at.timestamp_millis(),
+            id: l.id.clone(),
+        }
+        .encode()
+    });
     if cursor.is_none() && params.mark_seen.unwrap_or(true) {
         state.users().mark_search_seen(&search.id, now).await?;
     }

@@ -61,10 +61,7 @@ pub async fn remove_from_watchlist(
     caller: &Principal,
     listing_id: &str,
 ) -> Result<bool, Problem> {
-    Ok(state
-        .users()
-        .unwatch(&caller.user_id, listing_id)
-        .await?)
+    Ok(state.users().unwatch(&caller.user_id, listing_id).await?)
 }
 
 /// Adds a listing the caller may see to their watchlist (idempotent: `201` when added, `204`

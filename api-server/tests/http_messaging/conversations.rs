@@ -43,7 +43,13 @@ pub async fn conversation_flow_inbox_and_unread_counts(app: TestApp) {
     let (b1_id, b1, _) = app.user("b1@example.com", "buyer").await;
     let lot = listing(&app, &seller, "Midland minerals", json!({})).await;
 
-    let res = post(&app, &start_uri(&lot), &b1, json!({ "body": "  Is it HBP?  " })).await;
+    let res = post(
+        &app,
+        &start_uri(&lot),
+        &b1,
+        json!({ "body": "  Is it HBP?  " }),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let started = res.json();
     let cid = started["conversation"]["id"].as_str().unwrap().to_owned();
@@ -55,7 +61,13 @@ pub async fn conversation_flow_inbox_and_unread_counts(app: TestApp) {
     assert_eq!(started["message"]["sender_id"], b1_id.as_str());
     // The same buyer on the same listing continues the conversation.
     advance(&app, 1);
-    let res = post(&app, &start_uri(&lot), &b1, json!({ "body": "And the NRI?" })).await;
+    let res = post(
+        &app,
+        &start_uri(&lot),
+        &b1,
+        json!({ "body": "And the NRI?" }),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["conversation"]["id"], cid.as_str());
     assert_eq!(res.json()["message"]["seq"], 2);
@@ -93,13 +105,29 @@ pub async fn conversation_flow_inbox_and_unread_counts(app: TestApp) {
 
     // The seller answers; the buyer marks read explicitly.
     advance(&app, 1);
-    let res = post(&app, &messages_uri(&cid), &seller, json!({ "body": "Yes, 75% NRI." })).await;
+    let res = post(
+        &app,
+        &messages_uri(&cid),
+        &seller,
+        json!({ "body": "Yes, 75% NRI." }),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     assert_eq!(res.json()["seq"], 3);
     assert_eq!(res.json()["sender_id"], seller_id.as_str());
     assert_eq!(unread(&app, &b1).await, 1);
-    assert_eq!(unread(&app, &seller).await, 0, "own messages are never unread");
-    let res = send(&app, Method::POST, &format!("/api/v1/conversations/{cid}/read"), &b1).await;
+    assert_eq!(
+        unread(&app, &seller).await,
+        0,
+        "own messages are never unread"
+    );
+    let res = send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/conversations/{cid}/read"),
+        &b1,
+    )
+    .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
     assert_eq!(unread(&app, &b1).await, 0);
 
@@ -162,9 +190,14 @@ pub async fn conversations_are_private_to_their_two_parties(app: TestApp) {
         post(&app, &messages_uri(cid), token, json!({ "body": "hi" }))
             .await
             .assert_problem(404, "not-found");
-        send(&app, Method::POST, &format!("/api/v1/conversations/{cid}/read"), token)
-            .await
-            .assert_problem(404, "not-found");
+        send(
+            &app,
+            Method::POST,
+            &format!("/api/v1/conversations/{cid}/read"),
+            token,
+        )
+        .await
+        .assert_problem(404, "not-found");
         assert!(inbox(&app, token).await.is_empty());
         assert_eq!(unread(&app, token).await, 0);
     }
@@ -181,7 +214,13 @@ pub async fn conversations_are_private_to_their_two_parties(app: TestApp) {
         .await
         .assert_problem(403, "forbidden");
     // Another seller may ask as a buyer would.
-    let res = post(&app, &start_uri(&lot), &other_seller, json!({ "body": "hi" })).await;
+    let res = post(
+        &app,
+        &start_uri(&lot),
+        &other_seller,
+        json!({ "body": "hi" }),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     // Without a token: 401 everywhere.
     for (method, uri) in [
@@ -226,7 +265,10 @@ pub async fn message_validation_and_listing_status_rules(app: TestApp) {
     }
     let longest = "é".repeat(5_000);
     let c = start(&app, &lot, &b1, &longest).await;
-    assert_eq!(c["message"]["body"].as_str().unwrap().chars().count(), 5_000);
+    assert_eq!(
+        c["message"]["body"].as_str().unwrap().chars().count(),
+        5_000
+    );
     let cid = c["conversation"]["id"].as_str().unwrap().to_owned();
     post(&app, &messages_uri(&cid), &b1, json!({ "body": " " }))
         .await
@@ -244,9 +286,14 @@ pub async fn message_validation_and_listing_status_rules(app: TestApp) {
     post(&app, &start_uri(&draft), &b1, json!({ "body": "hi" }))
         .await
         .assert_problem(404, "not-found");
-    post(&app, &start_uri("no-such-listing"), &b1, json!({ "body": "hi" }))
-        .await
-        .assert_problem(404, "not-found");
+    post(
+        &app,
+        &start_uri("no-such-listing"),
+        &b1,
+        json!({ "body": "hi" }),
+    )
+    .await
+    .assert_problem(404, "not-found");
     // A withdrawn listing takes no new conversations, but existing ones go on.
     let res = post(
         &app,
@@ -263,10 +310,22 @@ pub async fn message_validation_and_listing_status_rules(app: TestApp) {
     post(&app, &uri, &b1, json!({ "body": "Still available?" }))
         .await
         .assert_problem(409, "not-accepting-messages");
-    let res = post(&app, &messages_uri(&cid), &seller, json!({ "body": "Withdrawn, sorry." })).await;
+    let res = post(
+        &app,
+        &messages_uri(&cid),
+        &seller,
+        json!({ "body": "Withdrawn, sorry." }),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     // A deleted listing: the thread stays, without a title.
-    let res = send(&app, Method::DELETE, &format!("/api/v1/listings/{lot}"), &seller).await;
+    let res = send(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/listings/{lot}"),
+        &seller,
+    )
+    .await;
     assert!(res.status.is_success(), "{}", res.body);
     let item = &inbox(&app, &b1).await[0];
     assert_eq!(item["id"], cid.as_str());
@@ -282,7 +341,14 @@ pub async fn concurrent_messages_keep_unread_counts_exact(app: TestApp) {
     let cid = c["conversation"]["id"].as_str().unwrap().to_owned();
     let uri = messages_uri(&cid);
     let sends = (0..12).map(|i| {
-        let (uri, token) = (uri.clone(), if i % 3 == 0 { seller.clone() } else { b1.clone() });
+        let (uri, token) = (
+            uri.clone(),
+            if i % 3 == 0 {
+                seller.clone()
+            } else {
+                b1.clone()
+            },
+        );
         let app = &app;
         async move { post(app, &uri, &token, json!({ "body": format!("m{i}") })).await }
     });

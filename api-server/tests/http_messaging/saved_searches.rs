@@ -56,15 +56,36 @@ pub async fn saved_searches_validate_canonicalise_and_stay_private(app: TestApp)
     for (body, field) in [
         (json!({ "name": "", "query": {} }), "name"),
         (json!({ "name": "x".repeat(101), "query": {} }), "name"),
-        (json!({ "name": "x", "query": { "colour": "red" } }), "colour"),
-        (json!({ "name": "x", "query": { "state": "Texas" } }), "state"),
+        (
+            json!({ "name": "x", "query": { "colour": "red" } }),
+            "colour",
+        ),
+        (
+            json!({ "name": "x", "query": { "state": "Texas" } }),
+            "state",
+        ),
         (json!({ "name": "x", "query": { "limit": 5 } }), "limit"),
-        (json!({ "name": "x", "query": { "cursor": "abc" } }), "cursor"),
-        (json!({ "name": "x", "query": { "min_price": "-1" } }), "min_price"),
-        (json!({ "name": "x", "query": { "near": "1,2" } }), "radius_km"),
-        (json!({ "name": "x", "query": { "basin": { "$ne": 1 } } }), "$ne"),
+        (
+            json!({ "name": "x", "query": { "cursor": "abc" } }),
+            "cursor",
+        ),
+        (
+            json!({ "name": "x", "query": { "min_price": "-1" } }),
+            "min_price",
+        ),
+        (
+            json!({ "name": "x", "query": { "near": "1,2" } }),
+            "radius_km",
+        ),
+        (
+            json!({ "name": "x", "query": { "basin": { "$ne": 1 } } }),
+            "$ne",
+        ),
         (json!({ "name": "x" }), "query"),
-        (json!({ "name": "x", "query": {}, "user_id": "someone" }), "user_id"),
+        (
+            json!({ "name": "x", "query": {}, "user_id": "someone" }),
+            "user_id",
+        ),
     ] {
         let detail = post(&app, URI, &b1, body.clone())
             .await
@@ -101,10 +122,18 @@ pub async fn saved_search_cap_is_enforced(app: TestApp) {
     for i in 0..50 {
         save(&app, &b1, &format!("search {i}"), json!({ "min_price": i })).await;
     }
-    post(&app, URI, &b1, json!({ "name": "one too many", "query": {} }))
-        .await
-        .assert_problem(409, "too-many-saved-searches");
-    let items = app.get(URI, &b1).await.json()["items"].as_array().unwrap().clone();
+    post(
+        &app,
+        URI,
+        &b1,
+        json!({ "name": "one too many", "query": {} }),
+    )
+    .await
+    .assert_problem(409, "too-many-saved-searches");
+    let items = app.get(URI, &b1).await.json()["items"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(items.len(), 50);
     assert_eq!(items[0]["name"], "search 49", "newest first");
     // The cap is per user; deleting makes room.
@@ -138,8 +167,14 @@ pub async fn matches_are_new_since_last_seen(app: TestApp) {
     assert_eq!(titles, ["Permian one"]);
     assert_eq!(body["since"], s["created_at"]);
     assert!(body["next_cursor"].is_null());
-    assert!(body["items"][0].get("reserve_price_cents").is_none(), "API3");
-    let seen = app.get(&format!("{URI}/{}", s["id"].as_str().unwrap()), &b1).await.json();
+    assert!(
+        body["items"][0].get("reserve_price_cents").is_none(),
+        "API3"
+    );
+    let seen = app
+        .get(&format!("{URI}/{}", s["id"].as_str().unwrap()), &b1)
+        .await
+        .json();
     assert!(seen["last_seen_at"].is_string());
     // Nothing new since.
     advance(&app, 1);
@@ -152,8 +187,14 @@ pub async fn matches_are_new_since_last_seen(app: TestApp) {
     listing(&app, &seller, "Permian three", json!({})).await;
     advance(&app, 1);
     let peek = format!("{matches_uri}?mark_seen=false");
-    assert_eq!(matches(&app, &b1, &peek).await.0, ["Permian three", "Permian two"]);
-    assert_eq!(matches(&app, &b1, &peek).await.0, ["Permian three", "Permian two"]);
+    assert_eq!(
+        matches(&app, &b1, &peek).await.0,
+        ["Permian three", "Permian two"]
+    );
+    assert_eq!(
+        matches(&app, &b1, &peek).await.0,
+        ["Permian three", "Permian two"]
+    );
 
     // Paged: the first page marks seen, the cursor finishes the walk on the old time.
     let (first, body) = matches(&app, &b1, &format!("{matches_uri}?limit=1")).await;
@@ -170,7 +211,12 @@ pub async fn matches_are_new_since_last_seen(app: TestApp) {
     assert_eq!(matches(&app, &b1, &matches_uri).await.0, ["Permian four"]);
     assert!(matches(&app, &b1, &matches_uri).await.0.is_empty());
 
-    for bad in ["?limit=0", "?cursor=bogus", "?mark_seen=maybe", "?colour=red"] {
+    for bad in [
+        "?limit=0",
+        "?cursor=bogus",
+        "?mark_seen=maybe",
+        "?colour=red",
+    ] {
         app.get(&format!("{matches_uri}{bad}"), &b1)
             .await
             .assert_problem(400, "invalid-parameter");

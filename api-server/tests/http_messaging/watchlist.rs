@@ -31,13 +31,29 @@ pub async fn watchlist_add_remove_list_and_views(app: TestApp) {
         let app = &app;
         async move { send(app, Method::PUT, &uri(&id), &token).await }
     };
-    assert_eq!(put(lot.clone(), b1.clone()).await.status, StatusCode::CREATED);
-    assert_eq!(put(lot.clone(), b1.clone()).await.status, StatusCode::NO_CONTENT, "idempotent");
+    assert_eq!(
+        put(lot.clone(), b1.clone()).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        put(lot.clone(), b1.clone()).await.status,
+        StatusCode::NO_CONTENT,
+        "idempotent"
+    );
     advance(&app, 1);
-    assert_eq!(put(second.clone(), b1.clone()).await.status, StatusCode::CREATED);
+    assert_eq!(
+        put(second.clone(), b1.clone()).await.status,
+        StatusCode::CREATED
+    );
     advance(&app, 1);
-    assert_eq!(put(third.clone(), b1.clone()).await.status, StatusCode::CREATED);
-    assert_eq!(put(lot.clone(), admin.clone()).await.status, StatusCode::CREATED);
+    assert_eq!(
+        put(third.clone(), b1.clone()).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        put(lot.clone(), admin.clone()).await.status,
+        StatusCode::CREATED
+    );
 
     // Latest added first, every page size; the buyer never sees the reserve (API3).
     for limit in [1, 2, 10] {
@@ -46,7 +62,11 @@ pub async fn watchlist_add_remove_list_and_views(app: TestApp) {
             .iter()
             .map(|i| i["listing"]["id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, [third.as_str(), second.as_str(), lot.as_str()], "limit {limit}");
+        assert_eq!(
+            ids,
+            [third.as_str(), second.as_str(), lot.as_str()],
+            "limit {limit}"
+        );
         for i in &items {
             assert!(i["listing"].get("reserve_price_cents").is_none(), "{i}");
             assert!(i["added_at"].is_string());
@@ -85,16 +105,28 @@ pub async fn watchlist_add_remove_list_and_views(app: TestApp) {
         .assert_problem(404, "not-found");
     // A deleted listing drops out of the list.
     let status = json!({ "status": "withdrawn" });
-    let res = crate::post(&app, &format!("/api/v1/listings/{third}/status"), &seller, status).await;
+    let res = crate::post(
+        &app,
+        &format!("/api/v1/listings/{third}/status"),
+        &seller,
+        status,
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let res = send(&app, Method::DELETE, &format!("/api/v1/listings/{third}"), &seller).await;
+    let res = send(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/listings/{third}"),
+        &seller,
+    )
+    .await;
     assert!(res.status.is_success(), "{}", res.body);
     let ids: Vec<String> = walk(&app, "/api/v1/me/watchlist", &b1, 10)
         .await
         .iter()
         .map(|i| i["listing"]["id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(ids, [lot.clone()]);
+    assert_eq!(ids, [lot.as_str()]);
     assert_eq!(app.store.watcher_count(&lot).await.unwrap(), 2);
     app.get("/api/v1/me/watchlist?limit=abc", &b1)
         .await

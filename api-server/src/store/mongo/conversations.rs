@@ -231,9 +231,7 @@ impl ConversationStore for MongoStore {
             })
             .await
             .map_err(|e| map(e, "open conversation"))?
-            .ok_or_else(|| {
-                StoreError::Conflict(format!("conversation {}", conversation.id))
-            })?;
+            .ok_or_else(|| StoreError::Conflict(format!("conversation {}", conversation.id)))?;
         Ok((Conversation::try_from(existing)?, false))
     }
 
@@ -253,7 +251,10 @@ impl ConversationStore for MongoStore {
         for _ in 0..MESSAGE_ATTEMPTS {
             let seq = self.top_seq(&message.conversation_id).await? + 1;
             let stored = message.clone().with_seq(seq);
-            match messages(&self.db).insert_one(MessageDoc::from(&stored)).await {
+            match messages(&self.db)
+                .insert_one(MessageDoc::from(&stored))
+                .await
+            {
                 Ok(_) => {}
                 // Another message took the number: take the next one.
                 Err(e) if is_duplicate_key(&e) => continue,
@@ -350,10 +351,13 @@ impl ConversationStore for MongoStore {
             .try_collect()
             .await
             .map_err(|e| map(e, "read inbox"))?;
-        let found = docs
+        let mut found = docs
             .into_iter()
             .map(Conversation::try_from)
             .collect::<Result<Vec<_>, _>>()?;
+        // Titles and counts for this page only (not the look-ahead item).
+        let more = found.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let titles = self
             .titles(found.iter().map(|c| c.listing_id.as_str()).collect())
             .await?;
@@ -366,7 +370,12 @@ impl ConversationStore for MongoStore {
                 conversation: c,
             });
         }
-        Ok(into_page(items, limit, inbox_cursor))
+        let next = if more {
+            items.last().map(inbox_cursor)
+        } else {
+            None
+        };
+        Ok(ItemPage { items, next })
     }
 
     async fn unread_total(&self, user_id: &str) -> Result<u64, StoreError> {

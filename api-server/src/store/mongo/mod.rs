@@ -30,8 +30,8 @@ pub use self::conversations::{CONVERSATIONS, MESSAGES};
 use self::doc::ListingDoc;
 pub use self::market::MARKET_PRICES;
 pub use self::uri::redacted_uri;
-pub use self::watchlist::{SAVED_SEARCHES, WATCHLIST};
 use self::user_docs::{AuditDoc, FailureDoc, SessionDoc, UserDoc};
+pub use self::watchlist::{SAVED_SEARCHES, WATCHLIST};
 use super::{ListingStore, StoreError, StoreKind};
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 

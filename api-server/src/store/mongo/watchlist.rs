@@ -72,10 +72,7 @@ impl TryFrom<SavedSearchDoc> for SavedSearch {
     fn try_from(d: SavedSearchDoc) -> Result<Self, StoreError> {
         Ok(SavedSearch {
             created_at: chrono_date(d.created_at, &d.id)?,
-            last_seen_at: d
-                .last_seen_at
-                .map(|t| chrono_date(t, &d.id))
-                .transpose()?,
+            last_seen_at: d.last_seen_at.map(|t| chrono_date(t, &d.id)).transpose()?,
             id: d.id,
             user_id: d.user_id,
             name: d.name,

@@ -9,21 +9,40 @@ use ogf_api::store::Store;
 use crate::support::{input, t0};
 
 /// An active listing titled `title` by `seller`.
-async fn listing(store: &dyn Store, id: &str, title: &str, seller: &str) -> ogf_api::domain::Listing {
+async fn listing(
+    store: &dyn Store,
+    id: &str,
+    title: &str,
+    seller: &str,
+) -> ogf_api::domain::Listing {
     let mut meta = ListingMeta::new(id.into(), t0() - Duration::days(1));
     meta.seller_id = Some(seller.into());
-    let l = input(title, "For conversations.").validate_with(meta).unwrap();
+    let l = input(title, "For conversations.")
+        .validate_with(meta)
+        .unwrap();
     store.insert(&l).await.unwrap();
     l
 }
 
-async fn open(store: &dyn Store, id: &str, listing: &str, buyer: &str, at: DateTime<Utc>) -> (Conversation, bool) {
+async fn open(
+    store: &dyn Store,
+    id: &str,
+    listing: &str,
+    buyer: &str,
+    at: DateTime<Utc>,
+) -> (Conversation, bool) {
     let l = store.get(listing).await.unwrap().unwrap();
     let c = Conversation::start(id.into(), &l, buyer, at).unwrap();
     store.open_conversation(&c).await.unwrap()
 }
 
-async fn send(store: &dyn Store, conversation: &str, sender: &str, body: &str, at: DateTime<Utc>) -> Message {
+async fn send(
+    store: &dyn Store,
+    conversation: &str,
+    sender: &str,
+    body: &str,
+    at: DateTime<Utc>,
+) -> Message {
     let m = NewMessage {
         id: uuid::Uuid::now_v7().to_string(),
         conversation_id: conversation.into(),
@@ -115,9 +134,25 @@ pub async fn unread_counts_follow_read_positions_and_the_inbox_pages(store: &dyn
     assert_eq!(store.unread_total("seller").await.unwrap(), 3);
     // Never down; capped at the last message; only parties.
     assert!(store.mark_read("c1", "seller", 1).await.unwrap());
-    assert_eq!(store.conversation("c1").await.unwrap().unwrap().seller_read_seq, 2);
+    assert_eq!(
+        store
+            .conversation("c1")
+            .await
+            .unwrap()
+            .unwrap()
+            .seller_read_seq,
+        2
+    );
     assert!(store.mark_read("c1", "seller", 99).await.unwrap());
-    assert_eq!(store.conversation("c1").await.unwrap().unwrap().seller_read_seq, 3);
+    assert_eq!(
+        store
+            .conversation("c1")
+            .await
+            .unwrap()
+            .unwrap()
+            .seller_read_seq,
+        3
+    );
     assert!(!store.mark_read("c1", "b2", 3).await.unwrap());
     assert!(!store.mark_read("nope", "b1", 3).await.unwrap());
     assert_eq!(store.unread_total("seller").await.unwrap(), 2);
@@ -142,7 +177,13 @@ pub async fn unread_counts_follow_read_positions_and_the_inbox_pages(store: &dyn
         let inbox = ids(limit).await;
         let got: Vec<(&str, Option<&str>, u64)> = inbox
             .iter()
-            .map(|e| (e.conversation.id.as_str(), e.listing_title.as_deref(), e.unread))
+            .map(|e| {
+                (
+                    e.conversation.id.as_str(),
+                    e.listing_title.as_deref(),
+                    e.unread,
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -169,12 +210,22 @@ pub async fn concurrent_messages_get_distinct_numbers_and_exact_unread_counts(st
     open(store, "c1", "l1", "b1", t0()).await;
     let sends = (0..20).map(|i| {
         let sender = if i % 4 == 0 { "seller" } else { "b1" };
-        send(store, "c1", sender, "concurrent", t0() + Duration::seconds(i))
+        send(
+            store,
+            "c1",
+            sender,
+            "concurrent",
+            t0() + Duration::seconds(i),
+        )
     });
     let messages = join_all(sends).await;
     let mut seqs: Vec<i64> = messages.iter().map(|m| m.seq).collect();
     seqs.sort_unstable();
-    assert_eq!(seqs, (1..=20).collect::<Vec<_>>(), "gap-free, no duplicates");
+    assert_eq!(
+        seqs,
+        (1..=20).collect::<Vec<_>>(),
+        "gap-free, no duplicates"
+    );
     assert_eq!(store.unread_total("seller").await.unwrap(), 15);
     assert_eq!(store.unread_total("b1").await.unwrap(), 5);
     assert_eq!(all_messages(store, "c1", 7).await.len(), 20);
@@ -182,5 +233,13 @@ pub async fn concurrent_messages_get_distinct_numbers_and_exact_unread_counts(st
     let marks = (1..=20).map(|s| store.mark_read("c1", "seller", s));
     assert!(join_all(marks).await.into_iter().all(|r| r.unwrap()));
     assert_eq!(store.unread_total("seller").await.unwrap(), 0);
-    assert_eq!(store.conversation("c1").await.unwrap().unwrap().seller_read_seq, 20);
+    assert_eq!(
+        store
+            .conversation("c1")
+            .await
+            .unwrap()
+            .unwrap()
+            .seller_read_seq,
+        20
+    );
 }

@@ -26,7 +26,10 @@ fn search(id: &str, user: &str, at: DateTime<Utc>) -> SavedSearch {
         query: BTreeMap::from([
             ("q".to_owned(), "permian oil".to_owned()),
             ("state".to_owned(), "TX".to_owned()),
-            ("basin".to_owned(), "Eagle Ford \"South\" $where.x".to_owned()),
+            (
+                "basin".to_owned(),
+                "Eagle Ford \"South\" $where.x".to_owned(),
+            ),
         ]),
         created_at: at,
         last_seen_at: None,
@@ -53,11 +56,18 @@ async fn watched(store: &dyn Store, user: &str, limit: u32) -> Vec<WatchEntry> {
 pub async fn watchlist_adds_once_pages_newest_first_and_counts_watchers(store: &dyn Store) {
     let at = |m: i64| t0() + Duration::minutes(m);
     assert!(store.watch(&entry("u1", "l1", at(0))).await.unwrap());
-    assert!(!store.watch(&entry("u1", "l1", at(5))).await.unwrap(), "idempotent");
+    assert!(
+        !store.watch(&entry("u1", "l1", at(5))).await.unwrap(),
+        "idempotent"
+    );
     assert!(store.watch(&entry("u1", "l2", at(1))).await.unwrap());
     assert!(store.watch(&entry("u1", "l3", at(1))).await.unwrap());
     assert!(store.watch(&entry("u2", "l1", at(2))).await.unwrap());
-    let want = vec![entry("u1", "l3", at(1)), entry("u1", "l2", at(1)), entry("u1", "l1", at(0))];
+    let want = vec![
+        entry("u1", "l3", at(1)),
+        entry("u1", "l2", at(1)),
+        entry("u1", "l1", at(0)),
+    ];
     for limit in [1, 2, 10] {
         assert_eq!(watched(store, "u1", limit).await, want, "limit {limit}");
     }
@@ -76,8 +86,18 @@ pub async fn saved_searches_are_owned_capped_and_seen_forward(store: &dyn Store)
         let s = search(&format!("s{i}"), "u1", at(i));
         assert!(store.create_saved_search(&s, 3).await.unwrap());
     }
-    assert!(!store.create_saved_search(&search("s3", "u1", at(3)), 3).await.unwrap());
-    assert!(store.create_saved_search(&search("t0", "u2", at(3)), 3).await.unwrap());
+    assert!(
+        !store
+            .create_saved_search(&search("s3", "u1", at(3)), 3)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .create_saved_search(&search("t0", "u2", at(3)), 3)
+            .await
+            .unwrap()
+    );
     let mine: Vec<String> = store
         .saved_searches("u1")
         .await
@@ -86,19 +106,43 @@ pub async fn saved_searches_are_owned_capped_and_seen_forward(store: &dyn Store)
         .map(|s| s.id)
         .collect();
     assert_eq!(mine, ["s2", "s1", "s0"]);
-    assert_eq!(store.saved_search("s1").await.unwrap(), Some(search("s1", "u1", at(1))));
+    assert_eq!(
+        store.saved_search("s1").await.unwrap(),
+        Some(search("s1", "u1", at(1)))
+    );
     assert_eq!(store.saved_search("s3").await.unwrap(), None);
     // Deleting: only the owner's.
     assert!(!store.delete_saved_search("s1", "u2").await.unwrap());
     assert!(store.delete_saved_search("s1", "u1").await.unwrap());
     assert!(!store.delete_saved_search("s1", "u1").await.unwrap());
-    assert!(store.create_saved_search(&search("s4", "u1", at(4)), 3).await.unwrap());
+    assert!(
+        store
+            .create_saved_search(&search("s4", "u1", at(4)), 3)
+            .await
+            .unwrap()
+    );
     // Last seen: set, moved forward, never back; a gone search is `false`.
     assert!(store.mark_search_seen("s0", at(10)).await.unwrap());
     assert!(store.mark_search_seen("s0", at(5)).await.unwrap());
-    assert_eq!(store.saved_search("s0").await.unwrap().unwrap().last_seen_at, Some(at(10)));
+    assert_eq!(
+        store
+            .saved_search("s0")
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seen_at,
+        Some(at(10))
+    );
     assert!(store.mark_search_seen("s0", at(20)).await.unwrap());
-    assert_eq!(store.saved_search("s0").await.unwrap().unwrap().last_seen_at, Some(at(20)));
+    assert_eq!(
+        store
+            .saved_search("s0")
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seen_at,
+        Some(at(20))
+    );
     assert!(!store.mark_search_seen("s1", at(20)).await.unwrap());
 }
 
