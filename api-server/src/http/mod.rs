@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bids;
 pub mod client_ip;
+pub mod conversation_views;
 pub mod conversations;
 pub mod extract;
 pub mod health;
