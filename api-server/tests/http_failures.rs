@@ -200,6 +200,97 @@ impl ogf_api::store::BidStore for FailingStore {
     }
 }
 
+#[async_trait]
+impl ogf_api::store::ConversationStore for FailingStore {
+    async fn open_conversation(
+        &self,
+        _: &ogf_api::domain::Conversation,
+    ) -> Result<(ogf_api::domain::Conversation, bool), StoreError> {
+        Err((self.error)())
+    }
+    async fn conversation(
+        &self,
+        _: &str,
+    ) -> Result<Option<ogf_api::domain::Conversation>, StoreError> {
+        Err((self.error)())
+    }
+    async fn add_message(
+        &self,
+        _: &ogf_api::domain::NewMessage,
+    ) -> Result<Option<ogf_api::domain::Message>, StoreError> {
+        Err((self.error)())
+    }
+    async fn messages_page(
+        &self,
+        _: &str,
+        _: Option<&Cursor>,
+        _: u32,
+    ) -> Result<ogf_api::store::bids::ItemPage<ogf_api::domain::Message>, StoreError> {
+        Err((self.error)())
+    }
+    async fn mark_read(&self, _: &str, _: &str, _: i64) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn inbox(
+        &self,
+        _: &str,
+        _: Option<&Cursor>,
+        _: u32,
+    ) -> Result<ogf_api::store::bids::ItemPage<ogf_api::store::conversations::InboxEntry>, StoreError>
+    {
+        Err((self.error)())
+    }
+    async fn unread_total(&self, _: &str) -> Result<u64, StoreError> {
+        Err((self.error)())
+    }
+}
+
+#[async_trait]
+impl ogf_api::store::WatchlistStore for FailingStore {
+    async fn watch(&self, _: &ogf_api::domain::WatchEntry) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn unwatch(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn watchlist_page(
+        &self,
+        _: &str,
+        _: Option<&Cursor>,
+        _: u32,
+    ) -> Result<ogf_api::store::bids::ItemPage<ogf_api::domain::WatchEntry>, StoreError> {
+        Err((self.error)())
+    }
+    async fn watcher_count(&self, _: &str) -> Result<u64, StoreError> {
+        Err((self.error)())
+    }
+    async fn create_saved_search(
+        &self,
+        _: &ogf_api::domain::SavedSearch,
+        _: usize,
+    ) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn saved_search(
+        &self,
+        _: &str,
+    ) -> Result<Option<ogf_api::domain::SavedSearch>, StoreError> {
+        Err((self.error)())
+    }
+    async fn saved_searches(
+        &self,
+        _: &str,
+    ) -> Result<Vec<ogf_api::domain::SavedSearch>, StoreError> {
+        Err((self.error)())
+    }
+    async fn delete_saved_search(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn mark_search_seen(&self, _: &str, _: DateTime<Utc>) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+}
+
 fn failing_app(error: fn() -> StoreError) -> Router {
     let store = FailingStore { error, hang: false };
     app(AppState::new(Arc::new(store), support::unlimited_settings()).unwrap())

@@ -68,6 +68,12 @@ conformance!(
     bids_follow_the_auction_rules,
     concurrent_bids_for_one_slot_exactly_one_wins,
     offers_change_by_compare_and_set,
+    conversations_are_one_per_listing_and_buyer_with_numbered_messages,
+    unread_counts_follow_read_positions_and_the_inbox_pages,
+    concurrent_messages_get_distinct_numbers_and_exact_unread_counts,
+    watchlist_adds_once_pages_newest_first_and_counts_watchers,
+    saved_searches_are_owned_capped_and_seen_forward,
+    concurrent_saved_search_creations_respect_the_cap,
 );
 
 #[tokio::test]
@@ -83,6 +89,10 @@ async fn mongodb_indexes_are_created_idempotently() {
             (mongo::MARKET_PRICES, indexes::market_indexes()),
             (mongo::BIDS, indexes::bid_indexes()),
             (mongo::OFFERS, indexes::offer_indexes()),
+            (mongo::CONVERSATIONS, indexes::conversation_indexes()),
+            (mongo::MESSAGES, indexes::message_indexes()),
+            (mongo::WATCHLIST, indexes::watchlist_indexes()),
+            (mongo::SAVED_SEARCHES, indexes::saved_search_indexes()),
         ];
         let mut before = Vec::new();
         for (collection, specs) in &collections {

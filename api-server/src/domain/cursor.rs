@@ -26,6 +26,13 @@ pub struct Cursor {
 #[error("invalid cursor: {0}")]
 pub struct CursorError(&'static str);
 
+impl CursorError {
+    /// A cursor error saying what is wrong (for other cursor formats of this crate).
+    pub(crate) fn new(reason: &'static str) -> Self {
+        Self(reason)
+    }
+}
+
 impl Cursor {
     /// The position just after `listing`.
     pub fn after(listing: &Listing) -> Self {

@@ -25,7 +25,7 @@ pub struct SearchResponse {
 }
 
 /// Which drafts a caller's searches include.
-fn visibility(caller: Option<&Principal>) -> Visibility {
+pub(crate) fn visibility(caller: Option<&Principal>) -> Visibility {
     match caller {
         Some(p) if p.role == Role::Admin => Visibility::All,
         Some(p) if p.role == Role::Seller => Visibility::OwnDrafts(p.user_id.clone()),

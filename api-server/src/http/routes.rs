@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use super::{
     AppState, admin, audit, auth, bids, health, listing_writes, listings, metrics, offers, openapi,
@@ -120,6 +120,76 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::GET,
             "/api/v1/market/summary",
             get(super::market::summary),
+        ),
+        (
+            Method::POST,
+            "/api/v1/listings/{id}/conversations",
+            post(super::conversations::start),
+        ),
+        (
+            Method::GET,
+            "/api/v1/conversations",
+            get(super::conversations::inbox),
+        ),
+        (
+            Method::GET,
+            "/api/v1/conversations/{id}/messages",
+            get(super::conversations::messages),
+        ),
+        (
+            Method::POST,
+            "/api/v1/conversations/{id}/messages",
+            post(super::conversations::post_message),
+        ),
+        (
+            Method::POST,
+            "/api/v1/conversations/{id}/read",
+            post(super::conversations::mark_read),
+        ),
+        (
+            Method::GET,
+            "/api/v1/me/unread",
+            get(super::conversations::unread),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/me/watchlist/{listing_id}",
+            put(super::watchlist::watch),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/me/watchlist/{listing_id}",
+            delete(super::watchlist::unwatch),
+        ),
+        (
+            Method::GET,
+            "/api/v1/me/watchlist",
+            get(super::watchlist::list),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/saved-searches",
+            post(super::saved_searches::create),
+        ),
+        (
+            Method::GET,
+            "/api/v1/me/saved-searches",
+            get(super::saved_searches::list),
+        ),
+        (
+            Method::GET,
+            "/api/v1/me/saved-searches/{id}",
+            get(super::saved_searches::get),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/me/saved-searches/{id}",
+            delete(super::saved_searches::delete),
+        ),
+        (
+            Method::GET,
+            "/api/v1/me/saved-searches/{id}/matches",
+            get(super::saved_searches::matches),
         ),
     ]
 }

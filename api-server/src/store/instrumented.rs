@@ -333,6 +333,148 @@ impl super::BidStore for InstrumentedStore {
     }
 }
 
+#[async_trait]
+impl super::ConversationStore for InstrumentedStore {
+    async fn open_conversation(
+        &self,
+        conversation: &crate::domain::Conversation,
+    ) -> Result<(crate::domain::Conversation, bool), StoreError> {
+        self.timed(
+            "open_conversation",
+            self.inner.open_conversation(conversation),
+        )
+        .await
+    }
+
+    async fn conversation(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::domain::Conversation>, StoreError> {
+        self.timed("conversation", self.inner.conversation(id))
+            .await
+    }
+
+    async fn add_message(
+        &self,
+        message: &crate::domain::NewMessage,
+    ) -> Result<Option<crate::domain::Message>, StoreError> {
+        self.timed("add_message", self.inner.add_message(message))
+            .await
+    }
+
+    async fn messages_page(
+        &self,
+        conversation_id: &str,
+        after: Option<&Cursor>,
+        limit: u32,
+    ) -> Result<super::bids::ItemPage<crate::domain::Message>, StoreError> {
+        self.timed(
+            "messages_page",
+            self.inner.messages_page(conversation_id, after, limit),
+        )
+        .await
+    }
+
+    async fn mark_read(
+        &self,
+        conversation_id: &str,
+        user_id: &str,
+        seq: i64,
+    ) -> Result<bool, StoreError> {
+        self.timed(
+            "mark_read",
+            self.inner.mark_read(conversation_id, user_id, seq),
+        )
+        .await
+    }
+
+    async fn inbox(
+        &self,
+        user_id: &str,
+        after: Option<&Cursor>,
+        limit: u32,
+    ) -> Result<super::bids::ItemPage<super::conversations::InboxEntry>, StoreError> {
+        self.timed("inbox", self.inner.inbox(user_id, after, limit))
+            .await
+    }
+
+    async fn unread_total(&self, user_id: &str) -> Result<u64, StoreError> {
+        self.timed("unread_total", self.inner.unread_total(user_id))
+            .await
+    }
+}
+
+#[async_trait]
+impl super::WatchlistStore for InstrumentedStore {
+    async fn watch(&self, entry: &crate::domain::WatchEntry) -> Result<bool, StoreError> {
+        self.timed("watch", self.inner.watch(entry)).await
+    }
+
+    async fn unwatch(&self, user_id: &str, listing_id: &str) -> Result<bool, StoreError> {
+        self.timed("unwatch", self.inner.unwatch(user_id, listing_id))
+            .await
+    }
+
+    async fn watchlist_page(
+        &self,
+        user_id: &str,
+        after: Option<&Cursor>,
+        limit: u32,
+    ) -> Result<super::bids::ItemPage<crate::domain::WatchEntry>, StoreError> {
+        self.timed(
+            "watchlist_page",
+            self.inner.watchlist_page(user_id, after, limit),
+        )
+        .await
+    }
+
+    async fn watcher_count(&self, listing_id: &str) -> Result<u64, StoreError> {
+        self.timed("watcher_count", self.inner.watcher_count(listing_id))
+            .await
+    }
+
+    async fn create_saved_search(
+        &self,
+        search: &crate::domain::SavedSearch,
+        max: usize,
+    ) -> Result<bool, StoreError> {
+        self.timed(
+            "create_saved_search",
+            self.inner.create_saved_search(search, max),
+        )
+        .await
+    }
+
+    async fn saved_search(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::domain::SavedSearch>, StoreError> {
+        self.timed("saved_search", self.inner.saved_search(id))
+            .await
+    }
+
+    async fn saved_searches(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<crate::domain::SavedSearch>, StoreError> {
+        self.timed("saved_searches", self.inner.saved_searches(user_id))
+            .await
+    }
+
+    async fn delete_saved_search(&self, id: &str, user_id: &str) -> Result<bool, StoreError> {
+        self.timed(
+            "delete_saved_search",
+            self.inner.delete_saved_search(id, user_id),
+        )
+        .await
+    }
+
+    async fn mark_search_seen(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.timed("mark_search_seen", self.inner.mark_search_seen(id, at))
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -4,11 +4,13 @@
 
 pub mod audit;
 pub mod bids;
+pub mod conversations;
 pub mod embedded;
 pub mod instrumented;
 pub mod market;
 pub mod mongo;
 pub mod users;
+pub mod watchlist;
 
 use std::fmt;
 
@@ -19,11 +21,13 @@ use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
 pub use audit::AuditStore;
 pub use bids::BidStore;
+pub use conversations::ConversationStore;
 pub use embedded::EmbeddedStore;
 pub use instrumented::InstrumentedStore;
 pub use market::MarketStore;
 pub use mongo::{MongoStore, redacted_uri};
 pub use users::{UserPage, UserStore};
+pub use watchlist::WatchlistStore;
 
 /// Which backend a store is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +127,19 @@ pub trait ListingStore: Send + Sync + fmt::Debug {
 }
 
 /// Everything the API persists: listings, accounts and sessions, the audit log, market data,
-/// bids and offers.
-pub trait Store: ListingStore + UserStore + AuditStore + MarketStore + BidStore {}
+/// bids and offers, conversations, watchlists and saved searches.
+pub trait Store:
+    ListingStore + UserStore + AuditStore + MarketStore + BidStore + ConversationStore + WatchlistStore
+{
+}
 
-impl<T: ListingStore + UserStore + AuditStore + MarketStore + BidStore> Store for T {}
+impl<T> Store for T where
+    T: ListingStore
+        + UserStore
+        + AuditStore
+        + MarketStore
+        + BidStore
+        + ConversationStore
+        + WatchlistStore
+{
+}

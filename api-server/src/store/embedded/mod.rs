@@ -7,6 +7,7 @@
 
 mod audit;
 mod bids;
+mod conversations;
 pub mod dump;
 mod listings;
 mod load;
@@ -16,6 +17,7 @@ mod query;
 mod row;
 pub mod schema;
 mod users;
+mod watchlist;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

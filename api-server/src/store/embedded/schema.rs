@@ -183,6 +183,55 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX offers_listing_newest ON offers (listing_id, created_at_ms DESC, id DESC);
     CREATE INDEX offers_buyer_newest ON offers (buyer_id, created_at_ms DESC, id DESC);
     CREATE INDEX offers_seller_newest ON offers (seller_id, created_at_ms DESC, id DESC);",
+    // 7: conversations (one per listing and buyer) and their messages, numbered per
+    // conversation without gaps (`seq`, unique); watchlists; saved searches (query as canonical
+    // JSON). See domain::conversation and domain::saved_search.
+    "CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        listing_id TEXT NOT NULL,
+        buyer_id TEXT NOT NULL,
+        seller_id TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        last_message_at_ms INTEGER NOT NULL,
+        last_sender_id TEXT,
+        last_preview TEXT,
+        buyer_read_seq INTEGER NOT NULL,
+        seller_read_seq INTEGER NOT NULL,
+        UNIQUE (listing_id, buyer_id)
+    );
+    CREATE INDEX conversations_buyer_activity
+        ON conversations (buyer_id, last_message_at_ms DESC, id DESC);
+    CREATE INDEX conversations_seller_activity
+        ON conversations (seller_id, last_message_at_ms DESC, id DESC);
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        sender_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        sent_at_ms INTEGER NOT NULL,
+        UNIQUE (conversation_id, seq)
+    );
+    CREATE INDEX messages_newest ON messages (conversation_id, sent_at_ms DESC, id DESC);
+    CREATE TABLE watchlist (
+        user_id TEXT NOT NULL,
+        listing_id TEXT NOT NULL,
+        added_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (user_id, listing_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX watchlist_user_newest ON watchlist (user_id, added_at_ms DESC, listing_id DESC);
+    CREATE INDEX watchlist_listing ON watchlist (listing_id);
+    CREATE TABLE saved_searches (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        query TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        last_seen_at_ms INTEGER
+    );
+    CREATE INDEX saved_searches_user_newest
+        ON saved_searches (user_id, created_at_ms DESC, id DESC);",
 ];
 
 /// The schema version this binary writes.

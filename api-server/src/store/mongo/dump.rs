@@ -52,6 +52,10 @@ pub fn indexes_for(name: &str) -> Vec<IndexSpec> {
         super::BIDS => indexes::bid_indexes(),
         super::OFFERS => indexes::offer_indexes(),
         super::MARKET_PRICES => indexes::market_indexes(),
+        super::CONVERSATIONS => indexes::conversation_indexes(),
+        super::MESSAGES => indexes::message_indexes(),
+        super::WATCHLIST => indexes::watchlist_indexes(),
+        super::SAVED_SEARCHES => indexes::saved_search_indexes(),
         _ => Vec::new(),
     }
 }

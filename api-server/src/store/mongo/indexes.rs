@@ -160,6 +160,57 @@ pub fn offer_indexes() -> Vec<IndexSpec> {
     ]
 }
 
+/// Indexes of `conversations`: one per listing and buyer (unique), and each party's inbox
+/// in latest-activity order.
+pub fn conversation_indexes() -> Vec<IndexSpec> {
+    vec![
+        unique(
+            "conversations_listing_buyer",
+            doc! { "listing_id": 1, "buyer_id": 1 },
+        ),
+        index(
+            "conversations_buyer_activity",
+            doc! { "buyer_id": 1, "last_message_at": -1, "_id": -1 },
+        ),
+        index(
+            "conversations_seller_activity",
+            doc! { "seller_id": 1, "last_message_at": -1, "_id": -1 },
+        ),
+    ]
+}
+
+/// Indexes of `messages`: the unique number within a conversation (numbering race, unread
+/// counts) and the newest-first thread.
+pub fn message_indexes() -> Vec<IndexSpec> {
+    vec![
+        unique("messages_seq", doc! { "conversation_id": 1, "seq": 1 }),
+        index(
+            "messages_newest",
+            doc! { "conversation_id": 1, "sent_at": -1, "_id": -1 },
+        ),
+    ]
+}
+
+/// Indexes of `watchlist` (unique by its `<user>:<listing>` id): a user's list, latest added
+/// first, and the watchers of a listing.
+pub fn watchlist_indexes() -> Vec<IndexSpec> {
+    vec![
+        index(
+            "watchlist_user_newest",
+            doc! { "user_id": 1, "added_at": -1, "listing_id": -1 },
+        ),
+        index("watchlist_listing", doc! { "listing_id": 1 }),
+    ]
+}
+
+/// Indexes of `saved_searches`: a user's searches, newest first (and the per-user cap count).
+pub fn saved_search_indexes() -> Vec<IndexSpec> {
+    vec![index(
+        "saved_searches_user_newest",
+        doc! { "user_id": 1, "created_at": -1, "_id": -1 },
+    )]
+}
+
 /// Creates `specs` on `coll`; creating an index that exists with the same keys, options and
 /// name is a no-op.
 ///

@@ -3,6 +3,7 @@
 
 mod audit;
 mod bids;
+mod conversations;
 mod doc;
 pub mod dump;
 mod error;
@@ -14,6 +15,7 @@ pub mod restore;
 mod uri;
 mod user_docs;
 mod users;
+mod watchlist;
 
 use std::time::Duration;
 
@@ -24,10 +26,12 @@ use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database};
 
 pub use self::bids::{BIDS, OFFERS};
+pub use self::conversations::{CONVERSATIONS, MESSAGES};
 use self::doc::ListingDoc;
 pub use self::market::MARKET_PRICES;
 pub use self::uri::redacted_uri;
 use self::user_docs::{AuditDoc, FailureDoc, SessionDoc, UserDoc};
+pub use self::watchlist::{SAVED_SEARCHES, WATCHLIST};
 use super::{ListingStore, StoreError, StoreKind};
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
@@ -104,6 +108,10 @@ impl MongoStore {
             indexes::market_indexes(),
         )
         .await?;
+        for name in [CONVERSATIONS, MESSAGES, WATCHLIST, SAVED_SEARCHES] {
+            let coll = store.db.collection::<mongodb::bson::Document>(name);
+            indexes::ensure(&coll, dump::indexes_for(name)).await?;
+        }
         Ok(store)
     }
 

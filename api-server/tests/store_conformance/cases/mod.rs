@@ -3,19 +3,23 @@
 mod audit;
 mod basics;
 mod bids;
+mod conversations;
 mod market;
 mod search;
 mod sorting;
 mod users;
+mod watchlist;
 mod writes;
 
 pub use audit::*;
 pub use basics::*;
 pub use bids::*;
+pub use conversations::*;
 pub use market::*;
 pub use search::*;
 pub use sorting::*;
 pub use users::*;
+pub use watchlist::*;
 pub use writes::*;
 
 use ogf_api::domain::{Listing, ListingFilter};
