@@ -68,6 +68,8 @@ conformance!(
     bids_follow_the_auction_rules,
     concurrent_bids_for_one_slot_exactly_one_wins,
     offers_change_by_compare_and_set,
+    activity_counts_match_the_reference,
+    seller_listings_groups_and_registrations,
 );
 
 #[tokio::test]
@@ -83,6 +85,7 @@ async fn mongodb_indexes_are_created_idempotently() {
             (mongo::MARKET_PRICES, indexes::market_indexes()),
             (mongo::BIDS, indexes::bid_indexes()),
             (mongo::OFFERS, indexes::offer_indexes()),
+            (mongo::ACTIVITY, indexes::activity_indexes()),
         ];
         let mut before = Vec::new();
         for (collection, specs) in &collections {

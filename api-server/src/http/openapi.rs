@@ -107,6 +107,9 @@ wire_enum_schema!(
         super::market::prices,
         super::market::summary,
         super::market::post_prices,
+        super::analytics::seller_dashboard,
+        super::analytics::admin_overview,
+        super::profiles::get,
     ),
     components(schemas(ProblemDetails)),
     modifiers(&CommonResponses),
@@ -119,6 +122,7 @@ wire_enum_schema!(
         (name = "users", description = "The signed-in user's account"),
         (name = "admin", description = "User management and audit log (admins only)"),
         (name = "market", description = "Oil and gas benchmark prices (public reads, admin writes)"),
+        (name = "analytics", description = "Seller dashboards and the admin overview"),
     )
 )]
 #[derive(Debug)]

@@ -121,6 +121,21 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/market/summary",
             get(super::market::summary),
         ),
+        (
+            Method::GET,
+            "/api/v1/me/analytics",
+            get(super::analytics::seller_dashboard),
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/analytics",
+            get(super::analytics::admin_overview),
+        ),
+        (
+            Method::GET,
+            "/api/v1/users/{id}/profile",
+            get(super::profiles::get),
+        ),
     ]
 }
 

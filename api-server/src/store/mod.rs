@@ -2,10 +2,12 @@
 //! [`Store`]), with an embedded (SQLite) and a MongoDB backend. Both implement the reference semantics of [`crate::domain::search`]; the
 //! conformance tests in `tests/store_conformance.rs` run the same cases against both.
 
+pub mod activity;
 pub mod audit;
 pub mod bids;
 pub mod embedded;
 pub mod instrumented;
+mod instrumented_activity;
 pub mod market;
 pub mod mongo;
 pub mod users;
@@ -17,6 +19,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
+pub use activity::ActivityStore;
 pub use audit::AuditStore;
 pub use bids::BidStore;
 pub use embedded::EmbeddedStore;
@@ -123,7 +126,13 @@ pub trait ListingStore: Send + Sync + fmt::Debug {
 }
 
 /// Everything the API persists: listings, accounts and sessions, the audit log, market data,
-/// bids and offers.
-pub trait Store: ListingStore + UserStore + AuditStore + MarketStore + BidStore {}
+/// bids and offers, listing activity.
+pub trait Store:
+    ListingStore + UserStore + AuditStore + MarketStore + BidStore + ActivityStore
+{
+}
 
-impl<T: ListingStore + UserStore + AuditStore + MarketStore + BidStore> Store for T {}
+impl<T: ListingStore + UserStore + AuditStore + MarketStore + BidStore + ActivityStore> Store
+    for T
+{
+}

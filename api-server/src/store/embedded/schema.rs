@@ -183,6 +183,19 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX offers_listing_newest ON offers (listing_id, created_at_ms DESC, id DESC);
     CREATE INDEX offers_buyer_newest ON offers (buyer_id, created_at_ms DESC, id DESC);
     CREATE INDEX offers_seller_newest ON offers (seller_id, created_at_ms DESC, id DESC);",
+    // 7: listing activity (analytics): one row per event, `day` as `YYYY-MM-DD` (UTC); the
+    // dashboard reads one seller's days, and registrations per day read users by creation.
+    "CREATE TABLE activity (
+        seq INTEGER PRIMARY KEY,
+        listing_id TEXT NOT NULL,
+        seller_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        actor_id TEXT,
+        at_ms INTEGER NOT NULL,
+        day TEXT NOT NULL
+    );
+    CREATE INDEX activity_seller_day ON activity (seller_id, day);
+    CREATE INDEX activity_listing_day ON activity (listing_id, day);",
 ];
 
 /// The schema version this binary writes.

@@ -52,6 +52,7 @@ pub fn indexes_for(name: &str) -> Vec<IndexSpec> {
         super::BIDS => indexes::bid_indexes(),
         super::OFFERS => indexes::offer_indexes(),
         super::MARKET_PRICES => indexes::market_indexes(),
+        super::ACTIVITY => indexes::activity_indexes(),
         _ => Vec::new(),
     }
 }

@@ -1,6 +1,7 @@
 //! MongoDB store (official driver). Tested against FerretDB v1 (SQLite backend); see
 //! [`filter`] for how `q` is matched and `api-server/README.md` for FerretDB differences.
 
+mod activity;
 mod audit;
 mod bids;
 mod doc;
@@ -23,6 +24,7 @@ use mongodb::bson::doc;
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database};
 
+pub use self::activity::ACTIVITY;
 pub use self::bids::{BIDS, OFFERS};
 use self::doc::ListingDoc;
 pub use self::market::MARKET_PRICES;
@@ -102,6 +104,11 @@ impl MongoStore {
                 .db
                 .collection::<mongodb::bson::Document>(MARKET_PRICES),
             indexes::market_indexes(),
+        )
+        .await?;
+        indexes::ensure(
+            &store.db.collection::<mongodb::bson::Document>(ACTIVITY),
+            indexes::activity_indexes(),
         )
         .await?;
         Ok(store)

@@ -1,5 +1,6 @@
 //! The conformance cases, run by `tests/store_conformance.rs` against every backend.
 
+mod activity;
 mod audit;
 mod basics;
 mod bids;
@@ -9,6 +10,7 @@ mod sorting;
 mod users;
 mod writes;
 
+pub use activity::*;
 pub use audit::*;
 pub use basics::*;
 pub use bids::*;
