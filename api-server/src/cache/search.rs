@@ -52,7 +52,7 @@ impl SearchCache {
     }
 
     /// The cached page for `key`.
-    pub fn get(&self, key: &String) -> Option<Arc<Page>> {
+    pub fn get(&self, key: &str) -> Option<Arc<Page>> {
         self.pages.get(key)
     }
 

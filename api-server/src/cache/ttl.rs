@@ -5,6 +5,7 @@
 //! store read and are dropped when an invalidation happened meanwhile (as in the market and
 //! session caches); fills and invalidations are serialised by one mutex, hits never take it.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -76,7 +77,11 @@ where
     }
 
     /// The cached value for `key`, if any (counted as a hit or a miss when caching is on).
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let entries = self.entries.as_ref()?;
         let found = entries.get(key);
         let result = if found.is_some() { "hit" } else { "miss" };
@@ -99,7 +104,11 @@ where
     }
 
     /// Forgets `key` (and drops fills of any key that started before).
-    pub fn invalidate(&self, key: &K) {
+    pub fn invalidate<Q>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let Some(entries) = &self.entries else { return };
         let mut current = self.lock();
         *current = current.wrapping_add(1);
@@ -133,15 +142,15 @@ mod tests {
     #[test]
     fn hits_misses_and_invalidation() {
         let c = cache(Duration::from_secs(60));
-        assert_eq!(c.get(&"a".into()), None);
+        assert_eq!(c.get("a"), None);
         c.fill(c.generation(), "a".into(), 1);
         c.fill(c.generation(), "b".into(), 2);
-        assert_eq!(c.get(&"a".into()), Some(1));
-        c.invalidate(&"a".into());
-        assert_eq!(c.get(&"a".into()), None);
-        assert_eq!(c.get(&"b".into()), Some(2));
+        assert_eq!(c.get("a"), Some(1));
+        c.invalidate("a");
+        assert_eq!(c.get("a"), None);
+        assert_eq!(c.get("b"), Some(2));
         c.invalidate_all();
-        assert_eq!(c.get(&"b".into()), None);
+        assert_eq!(c.get("b"), None);
         assert_eq!((count(&c, "hit"), count(&c, "miss")), (2, 3));
     }
 
@@ -149,9 +158,9 @@ mod tests {
     fn a_fill_racing_with_an_invalidation_is_dropped() {
         let c = cache(Duration::from_secs(60));
         let seen = c.generation();
-        c.invalidate(&"other".into());
+        c.invalidate("other");
         c.fill(seen, "k".into(), 7);
-        assert_eq!(c.get(&"k".into()), None);
+        assert_eq!(c.get("k"), None);
     }
 
     #[test]
@@ -159,7 +168,7 @@ mod tests {
         let c = cache(Duration::ZERO);
         assert!(!c.enabled());
         c.fill(c.generation(), "k".into(), 1);
-        assert_eq!(c.get(&"k".into()), None);
+        assert_eq!(c.get("k"), None);
         assert_eq!(count(&c, "miss"), 0);
     }
 }

@@ -216,7 +216,7 @@ impl AppState {
     /// Forgets the cached public profile of `user_id` (after any change to the account).
     pub fn forget_profile(&self, user_id: &str) {
         let key = profiles::cache_key(user_id, self.listing_generation());
-        self.inner.caches.profiles.invalidate(&key);
+        self.inner.caches.profiles.invalidate(key.as_str());
     }
 
     /// The metrics registry of this app.
