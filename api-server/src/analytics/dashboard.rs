@@ -211,7 +211,13 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
     }
 
-    fn c(listing: &str, d: Option<u32>, kind: ActivityKind, events: u64, actors: u64) -> ActivityCount {
+    fn c(
+        listing: &str,
+        d: Option<u32>,
+        kind: ActivityKind,
+        events: u64,
+        actors: u64,
+    ) -> ActivityCount {
         ActivityCount {
             listing_id: listing.into(),
             day: d.map(day),
@@ -233,7 +239,10 @@ mod tests {
     #[test]
     fn figures_per_listing_per_day_and_totals() {
         use ActivityKind::*;
-        let range = DateRange { from: day(1), to: day(2) };
+        let range = DateRange {
+            from: day(1),
+            to: day(2),
+        };
         let daily = [
             c("a", Some(1), View, 3, 1),
             c("a", Some(2), View, 2, 2),
@@ -258,12 +267,20 @@ mod tests {
         );
         let a = &d.listings[0];
         assert_eq!(
-            (a.totals.views, a.totals.unique_viewers, a.totals.watchers, a.totals.new_watches),
+            (
+                a.totals.views,
+                a.totals.unique_viewers,
+                a.totals.watchers,
+                a.totals.new_watches
+            ),
             (5, 2, 2, 1)
         );
         assert_eq!(a.totals.conversion, Some(1.0));
         assert_eq!(a.days.len(), 2);
-        assert_eq!((a.days[1].views, a.days[1].unique_viewers, a.days[1].bids), (2, 2, 1));
+        assert_eq!(
+            (a.days[1].views, a.days[1].unique_viewers, a.days[1].bids),
+            (2, 2, 1)
+        );
         assert_eq!(d.listings[1].totals, Figures::default());
         assert_eq!((d.totals.views, d.totals.bids, d.totals.offers), (5, 1, 1));
         assert_eq!(d.totals.conversion, Some(1.0));

@@ -95,7 +95,10 @@ mod tests {
     #[test]
     fn sums_groups_and_fills_every_day() {
         let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
-        let range = DateRange { from: day(1), to: day(3) };
+        let range = DateRange {
+            from: day(1),
+            to: day(3),
+        };
         let o = build(
             range,
             &[(day(2), 4)],

@@ -184,42 +184,48 @@ mod tests {
 
     #[test]
     fn without_a_runtime_events_are_dropped_and_counted() {
-        let store = Arc::new(NoStore);
-        let recorder = ActivityRecorder::start(store, &Registry::new()).unwrap();
+        let recorder = ActivityRecorder::start(Arc::new(DownStore), &Registry::new()).unwrap();
         recorder.record(view(None));
         assert_eq!(recorder.events.with_label_values(&["dropped"]).get(), 1);
     }
 
-    /// A store that is never called (no runtime to call it from).
-    struct NoStore;
+    #[tokio::test]
+    async fn a_failed_write_is_counted_and_flush_still_returns() {
+        let recorder = ActivityRecorder::start(Arc::new(DownStore), &Registry::new()).unwrap();
+        recorder.record(view(Some("u1")));
+        recorder.record(view(None));
+        recorder.flush().await;
+        assert_eq!(recorder.events.with_label_values(&["failed"]).get(), 2);
+        assert_eq!(recorder.events.with_label_values(&["recorded"]).get(), 0);
+    }
+
+    /// A store whose database is down (only `record_activity` is ever called here).
+    struct DownStore;
 
     #[async_trait::async_trait]
-    impl ActivityStore for NoStore {
+    impl ActivityStore for DownStore {
         async fn record_activity(
             &self,
             _: &[ActivityEvent],
         ) -> Result<(), crate::store::StoreError> {
-            unreachable!()
+            Err(crate::store::StoreError::Unavailable("down".into()))
         }
         async fn activity_counts(
             &self,
             _: &ActivityQuery,
-        ) -> Result<Vec<crate::domain::activity::ActivityCount>, crate::store::StoreError>
-        {
+        ) -> Result<Vec<crate::domain::activity::ActivityCount>, crate::store::StoreError> {
             unreachable!()
         }
         async fn seller_listings(
             &self,
             _: &str,
             _: u32,
-        ) -> Result<Vec<crate::domain::activity::SellerListing>, crate::store::StoreError>
-        {
+        ) -> Result<Vec<crate::domain::activity::SellerListing>, crate::store::StoreError> {
             unreachable!()
         }
         async fn listing_groups(
             &self,
-        ) -> Result<Vec<crate::domain::activity::ListingGroup>, crate::store::StoreError>
-        {
+        ) -> Result<Vec<crate::domain::activity::ListingGroup>, crate::store::StoreError> {
             unreachable!()
         }
         async fn registrations_per_day(

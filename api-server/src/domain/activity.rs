@@ -114,22 +114,22 @@ impl ActivityQuery {
         }
         groups
             .into_iter()
-            .map(|((listing_id, day, kind), (events, actors))| ActivityCount {
-                listing_id,
-                day,
-                kind,
-                events,
-                actors: actors.len() as u64,
-            })
+            .map(
+                |((listing_id, day, kind), (events, actors))| ActivityCount {
+                    listing_id,
+                    day,
+                    kind,
+                    events,
+                    actors: actors.len() as u64,
+                },
+            )
             .collect()
     }
 }
 
 /// Sorts counts like [`ActivityQuery::reference`] (listing, day, kind).
 pub fn sort_counts(counts: &mut [ActivityCount]) {
-    counts.sort_by(|a, b| {
-        (&a.listing_id, a.day, a.kind).cmp(&(&b.listing_id, b.day, b.kind))
-    });
+    counts.sort_by(|a, b| (&a.listing_id, a.day, a.kind).cmp(&(&b.listing_id, b.day, b.kind)));
 }
 
 /// A seller's listing as the dashboard names it.

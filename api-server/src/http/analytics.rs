@@ -106,8 +106,12 @@ pub async fn seller_dashboard(
         to: range.to,
         by_day,
     };
-    let daily = store.activity_counts(&query(Some(range.from), true)).await?;
-    let totals = store.activity_counts(&query(Some(range.from), false)).await?;
+    let daily = store
+        .activity_counts(&query(Some(range.from), true))
+        .await?;
+    let totals = store
+        .activity_counts(&query(Some(range.from), false))
+        .await?;
     let to_date = store.activity_counts(&query(None, false)).await?;
     let view = dashboard::build(range, &listings, truncated, &daily, &totals, &to_date);
     let body = serialise(&view)?;

@@ -48,13 +48,15 @@ fn not_found() -> Problem {
 
 /// A seller's public profile: member since, active listing count. Public; cached.
 #[utoipa::path(get, path = "/api/v1/users/{id}/profile", tag = "users",
-    security((), ("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     responses(
         (status = 200, description = "The profile (header x-cache: hit|miss)", body = PublicProfile),
         (status = 404, description = "No such seller (also buyers, admins and locked accounts)", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
     ))]
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
     if crate::domain::validate_id(&id).is_err() {
         return Err(not_found());
     }

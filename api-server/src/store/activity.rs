@@ -19,8 +19,10 @@ pub trait ActivityStore: Send + Sync {
     async fn record_activity(&self, events: &[ActivityEvent]) -> Result<(), StoreError>;
 
     /// Grouped counts as [`ActivityQuery::reference`] defines them, in any order.
-    async fn activity_counts(&self, query: &ActivityQuery)
-    -> Result<Vec<ActivityCount>, StoreError>;
+    async fn activity_counts(
+        &self,
+        query: &ActivityQuery,
+    ) -> Result<Vec<ActivityCount>, StoreError>;
 
     /// The seller's newest `limit` listings (every status), newest first.
     async fn seller_listings(

@@ -21,8 +21,8 @@ pub async fn search_cache_hits_and_is_invalidated_by_writes(app: TestApp) {
         lookups(&app, "listing_search", "hit").await,
         lookups(&app, "listing_search", "miss").await,
     );
-    assert_eq!(ids(&get(&app, SEARCH, None).await), [first.clone()]);
-    assert_eq!(ids(&get(&app, SEARCH, None).await), [first.clone()]);
+    assert_eq!(ids(&get(&app, SEARCH, None).await), [first.as_str()]);
+    assert_eq!(ids(&get(&app, SEARCH, None).await), [first.as_str()]);
     assert_eq!(lookups(&app, "listing_search", "miss").await, misses + 1);
     assert_eq!(lookups(&app, "listing_search", "hit").await, hits + 1);
 
@@ -30,7 +30,7 @@ pub async fn search_cache_hits_and_is_invalidated_by_writes(app: TestApp) {
     let second = listing(&app, &seller, "fixed", json!({})).await;
     assert_eq!(
         ids(&get(&app, SEARCH, None).await),
-        [second.clone(), first.clone()]
+        [second.as_str(), first.as_str()]
     );
     // So do updates, status changes and deletions.
     let res = app
@@ -40,7 +40,7 @@ pub async fn search_cache_hits_and_is_invalidated_by_writes(app: TestApp) {
         .send()
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    assert_eq!(ids(&get(&app, SEARCH, None).await), [first.clone()]);
+    assert_eq!(ids(&get(&app, SEARCH, None).await), [first.as_str()]);
     let res = post(
         &app,
         &format!("/api/v1/listings/{first}/status"),
@@ -50,7 +50,7 @@ pub async fn search_cache_hits_and_is_invalidated_by_writes(app: TestApp) {
     .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let withdrawn = "/api/v1/listings?status=withdrawn";
-    assert_eq!(ids(&get(&app, withdrawn, None).await), [first.clone()]);
+    assert_eq!(ids(&get(&app, withdrawn, None).await), [first.as_str()]);
     let res = app
         .req(Method::DELETE, &format!("/api/v1/listings/{first}"))
         .token(&seller)
@@ -80,10 +80,23 @@ pub async fn cached_search_never_shows_a_reserve_price_to_others(app: TestApp) {
         items[0].get("reserve_price_cents").cloned()
     };
     // The seller's own search fills the cache with their view of the page first...
-    assert_eq!(reserve(&get(&app, SEARCH, Some(&seller)).await), Some(json!(7_777_777)));
-    assert_eq!(reserve(&get(&app, SEARCH, Some(&seller)).await), Some(json!(7_777_777)));
+    assert_eq!(
+        reserve(&get(&app, SEARCH, Some(&seller)).await),
+        Some(json!(7_777_777))
+    );
+    assert_eq!(
+        reserve(&get(&app, SEARCH, Some(&seller)).await),
+        Some(json!(7_777_777))
+    );
     // ...and nobody else ever sees the reserve, warm cache or not, twice each.
-    for token in [None, Some(&buyer), Some(&other_seller), None, Some(&buyer), Some(&other_seller)] {
+    for token in [
+        None,
+        Some(&buyer),
+        Some(&other_seller),
+        None,
+        Some(&buyer),
+        Some(&other_seller),
+    ] {
         let res = get(&app, SEARCH, token.map(String::as_str)).await;
         assert_eq!(reserve(&res), None, "{}", res.body);
         assert!(!res.body.contains("7777777"), "{}", res.body);
@@ -91,8 +104,14 @@ pub async fn cached_search_never_shows_a_reserve_price_to_others(app: TestApp) {
     // Warm entries are rendered per caller: the admin sees the reserve from a cached page,
     // the buyer (sharing the anonymous callers' entry) still does not.
     let hits = lookups(&app, "listing_search", "hit").await;
-    assert_eq!(reserve(&get(&app, SEARCH, Some(&admin)).await), Some(json!(7_777_777)));
-    assert_eq!(reserve(&get(&app, SEARCH, Some(&admin)).await), Some(json!(7_777_777)));
+    assert_eq!(
+        reserve(&get(&app, SEARCH, Some(&admin)).await),
+        Some(json!(7_777_777))
+    );
+    assert_eq!(
+        reserve(&get(&app, SEARCH, Some(&admin)).await),
+        Some(json!(7_777_777))
+    );
     assert_eq!(reserve(&get(&app, SEARCH, Some(&buyer)).await), None);
     assert!(lookups(&app, "listing_search", "hit").await >= hits + 2);
     assert_eq!(

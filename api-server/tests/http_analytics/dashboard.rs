@@ -33,7 +33,15 @@ pub async fn dashboard_counts_views_unique_viewers_bids_offers_and_sales(app: Te
     let offer_uri = format!("/api/v1/listings/{best_offer}");
 
     // Day 1: two anonymous views, b1 three times, b2 once, the seller's own view not counted.
-    for token in [None, None, Some(&b1), Some(&b1), Some(&b1), Some(&b2), Some(&seller)] {
+    for token in [
+        None,
+        None,
+        Some(&b1),
+        Some(&b1),
+        Some(&b1),
+        Some(&b2),
+        Some(&seller),
+    ] {
         let res = get(&app, &auction_uri, token.map(String::as_str)).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     }
@@ -83,9 +91,21 @@ pub async fn dashboard_counts_views_unique_viewers_bids_offers_and_sales(app: Te
     let days = a["days"].as_array().unwrap();
     assert_eq!(days.len(), 2, "{a}");
     assert_eq!(days[0]["day"], day1.as_str());
-    assert_eq!((days[0]["views"].as_u64(), days[0]["unique_viewers"].as_u64()), (Some(6), Some(2)));
+    assert_eq!(
+        (
+            days[0]["views"].as_u64(),
+            days[0]["unique_viewers"].as_u64()
+        ),
+        (Some(6), Some(2))
+    );
     assert_eq!(days[0]["bids"], 1);
-    assert_eq!((days[1]["views"].as_u64(), days[1]["unique_viewers"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (
+            days[1]["views"].as_u64(),
+            days[1]["unique_viewers"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
     let o = listing_entry(&d, &best_offer);
     assert_eq!(o["status"], "under_contract");
     assert_eq!(o["totals"]["views"], 1);
@@ -94,13 +114,24 @@ pub async fn dashboard_counts_views_unique_viewers_bids_offers_and_sales(app: Te
     assert_eq!(o["totals"]["conversion"], 1.0);
     assert_eq!(o["totals"]["watchers"], 0);
     let t = &d["totals"];
-    assert_eq!((t["views"].as_u64(), t["unique_viewers"].as_u64()), (Some(8), Some(3)));
-    assert_eq!((t["bids"].as_u64(), t["offers"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (t["views"].as_u64(), t["unique_viewers"].as_u64()),
+        (Some(8), Some(3))
+    );
+    assert_eq!(
+        (t["bids"].as_u64(), t["offers"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert!((t["conversion"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
     assert_eq!(d["truncated"], false);
 
     // Day 1 alone: the second day's view is outside the range.
-    let res = get(&app, &format!("/api/v1/me/analytics?from={day1}&to={day1}"), Some(&seller)).await;
+    let res = get(
+        &app,
+        &format!("/api/v1/me/analytics?from={day1}&to={day1}"),
+        Some(&seller),
+    )
+    .await;
     let a = listing_entry(&res.json(), &auction).clone();
     assert_eq!(a["totals"]["views"], 6);
 }
@@ -125,11 +156,15 @@ pub async fn analytics_authorization_and_validation(app: TestApp) {
         .await
         .assert_problem(401, "unauthorized");
     assert_eq!(
-        get(&app, "/api/v1/admin/analytics", Some(&admin)).await.status,
+        get(&app, "/api/v1/admin/analytics", Some(&admin))
+            .await
+            .status,
         StatusCode::OK
     );
     // Defaults: the 30 days up to today.
-    let d = get(&app, "/api/v1/me/analytics", Some(&seller)).await.json();
+    let d = get(&app, "/api/v1/me/analytics", Some(&seller))
+        .await
+        .json();
     assert_eq!(d["to"], today(&app).as_str());
     assert_eq!(d["listings"], json!([]));
     // Bad ranges are 400 problems naming the parameter.
@@ -141,7 +176,11 @@ pub async fn analytics_authorization_and_validation(app: TestApp) {
         ("seller_id=someone-else", "seller_id"),
     ] {
         for base in ["/api/v1/me/analytics", "/api/v1/admin/analytics"] {
-            let token = if base.contains("admin") { &admin } else { &seller };
+            let token = if base.contains("admin") {
+                &admin
+            } else {
+                &seller
+            };
             let detail = get(&app, &format!("{base}?{query}"), Some(token))
                 .await
                 .assert_problem(400, "invalid-parameter");
@@ -186,7 +225,10 @@ pub async fn admin_overview_counts_registrations_and_listings(app: TestApp) {
     assert_eq!(regs, [2, 2], "{o}");
     assert_eq!(o["registrations_total"], 4);
     assert_eq!(o["listings_total"], 3);
-    assert_eq!(o["listings_by_type"], json!({ "lease": 1, "working_interest": 2 }));
+    assert_eq!(
+        o["listings_by_type"],
+        json!({ "lease": 1, "working_interest": 2 })
+    );
     assert_eq!(o["listings_by_basin"], json!({ "Bakken": 1, "Permian": 2 }));
     assert_eq!(o["listings_by_status"], json!({ "active": 2, "draft": 1 }));
     assert_eq!(o["active_auctions"], 1);

@@ -34,9 +34,9 @@ fn count_row(row: &Row<'_>, by_day: bool) -> Result<ActivityCount, StoreError> {
     let kind: String = row.get(2).map_err(backend)?;
     let what = format!("activity {listing_id}");
     let day = match (by_day, day_text) {
-        (true, Some(d)) => Some(
-            crate::domain::market::parse_date(&d).map_err(|e| corrupt(&what, e))?,
-        ),
+        (true, Some(d)) => {
+            Some(crate::domain::market::parse_date(&d).map_err(|e| corrupt(&what, e))?)
+        }
         _ => None,
     };
     Ok(ActivityCount {

@@ -133,9 +133,7 @@ impl ActivityStore for MongoStore {
         let mut groups: BTreeMap<GroupKey, (u64, u64)> = BTreeMap::new();
         for row in rows {
             let id = row.get_document("_id").map_err(|e| corrupt("_id", e))?;
-            let kind: ActivityKind = string(id, "k")?
-                .parse()
-                .map_err(|e| corrupt("kind", e))?;
+            let kind: ActivityKind = string(id, "k")?.parse().map_err(|e| corrupt("kind", e))?;
             let day = if query.by_day {
                 let d = string(id, "d")?;
                 Some(crate::domain::market::parse_date(&d).map_err(|e| corrupt("day", e))?)
@@ -149,13 +147,15 @@ impl ActivityStore for MongoStore {
         }
         Ok(groups
             .into_iter()
-            .map(|((listing_id, day, kind), (events, actors))| ActivityCount {
-                listing_id,
-                day,
-                kind,
-                events,
-                actors,
-            })
+            .map(
+                |((listing_id, day, kind), (events, actors))| ActivityCount {
+                    listing_id,
+                    day,
+                    kind,
+                    events,
+                    actors,
+                },
+            )
             .collect())
     }
 
@@ -181,12 +181,8 @@ impl ActivityStore for MongoStore {
                 let id = string(d, "_id")?;
                 Ok(SellerListing {
                     title: string(d, "title")?,
-                    listing_type: string(d, "type")?
-                        .parse()
-                        .map_err(|e| corrupt(&id, e))?,
-                    status: string(d, "status")?
-                        .parse()
-                        .map_err(|e| corrupt(&id, e))?,
+                    listing_type: string(d, "type")?.parse().map_err(|e| corrupt(&id, e))?,
+                    status: string(d, "status")?.parse().map_err(|e| corrupt(&id, e))?,
                     id,
                 })
             })

@@ -68,7 +68,13 @@ pub async fn activity_counts_match_the_reference(store: &dyn Store) {
     store.record_activity(&data[5..]).await.unwrap();
     store.record_activity(&[]).await.unwrap();
     for seller in ["s1", "s2", "nobody"] {
-        for (from, to) in [(None, 10), (Some(0), 0), (Some(1), 3), (Some(3), 3), (Some(6), 9)] {
+        for (from, to) in [
+            (None, 10),
+            (Some(0), 0),
+            (Some(1), 3),
+            (Some(3), 3),
+            (Some(6), 9),
+        ] {
             for by_day in [false, true] {
                 let q = ActivityQuery {
                     seller_id: seller.into(),
@@ -87,7 +93,11 @@ pub async fn activity_counts_match_the_reference(store: &dyn Store) {
         by_day: false,
     };
     let got = counts(store, &q).await;
-    assert_eq!((got[0].events, got[0].actors), (4, 1), "anonymous views count once each");
+    assert_eq!(
+        (got[0].events, got[0].actors),
+        (4, 1),
+        "anonymous views count once each"
+    );
 }
 
 pub async fn seller_listings_groups_and_registrations(store: &dyn Store) {
@@ -95,8 +105,18 @@ pub async fn seller_listings_groups_and_registrations(store: &dyn Store) {
     for (i, (seller, kind, basin, status)) in [
         ("s1", ListingType::Lease, "Permian", ListingStatus::Active),
         ("s1", ListingType::Lease, "Bakken", ListingStatus::Draft),
-        ("s2", ListingType::Equipment, "Permian", ListingStatus::Active),
-        ("s1", ListingType::MineralRights, "Permian", ListingStatus::Active),
+        (
+            "s2",
+            ListingType::Equipment,
+            "Permian",
+            ListingStatus::Active,
+        ),
+        (
+            "s1",
+            ListingType::MineralRights,
+            "Permian",
+            ListingStatus::Active,
+        ),
     ]
     .into_iter()
     .enumerate()
@@ -148,7 +168,12 @@ pub async fn seller_listings_groups_and_registrations(store: &dyn Store) {
 
     for (i, days) in [0, 0, 1, 3, 40].into_iter().enumerate() {
         let at = t0() + Duration::days(days) + Duration::hours(i as i64);
-        let u = user(&format!("u{i}"), &format!("u{i}@example.com"), Role::Buyer, at);
+        let u = user(
+            &format!("u{i}"),
+            &format!("u{i}@example.com"),
+            Role::Buyer,
+            at,
+        );
         store.create_user(&u).await.unwrap();
     }
     let regs = store.registrations_per_day(day(0), day(3)).await.unwrap();
