@@ -5,8 +5,9 @@
 //! Why a queue and not an insert in the handler: `GET /listings/{id}` is the hottest route and
 //! already writes the view counter; a second awaited write would add a store round trip to
 //! every view. Batching also turns a burst of views into a single insert. The cost: events
-//! queued when the process dies are lost, and when the queue is full (the store is slow or
-//! down) new events are dropped. Both are counted, never silent:
+//! queued when the process dies are lost (`serve` flushes them on a graceful shutdown), and
+//! when the queue is full (the store is slow or down) new events are dropped. Both are
+//! counted, never silent:
 //! `ogf_activity_events_total{result="recorded|dropped|failed"}`, and failures are logged.
 //! Analytics tolerate such gaps; the audit log, not this log, is the record of consequence.
 //!
