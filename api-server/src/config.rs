@@ -133,9 +133,15 @@ pub struct ServeArgs {
     /// Proxies whose X-Forwarded-For is believed, comma-separated IPs or CIDRs; empty: none.
     #[arg(long, env = "OGF_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
-    /// Listing cache lifetime, seconds (accepted from the operator; no cache yet).
-    #[arg(long, env = "OGF_CACHE_TTL_LISTINGS_SECONDS", default_value_t = 30)]
+    /// Listing search cache lifetime, seconds (0: no cache).
+    #[arg(long, env = "OGF_CACHE_TTL_LISTINGS_SECONDS", default_value_t = 600)]
     pub cache_ttl_listings_seconds: u32,
+    /// Analytics response cache lifetime, seconds (0: no cache).
+    #[arg(long, env = "OGF_CACHE_TTL_ANALYTICS_SECONDS", default_value_t = 1800)]
+    pub cache_ttl_analytics_seconds: u32,
+    /// Public profile cache lifetime, seconds (0: no cache).
+    #[arg(long, env = "OGF_CACHE_TTL_PROFILES_SECONDS", default_value_t = 3600)]
+    pub cache_ttl_profiles_seconds: u32,
     /// Market-data response cache lifetime, seconds (0: no cache).
     #[arg(long, env = "OGF_CACHE_TTL_MARKET_DATA_SECONDS", default_value_t = 300)]
     pub cache_ttl_market_data_seconds: u32,
@@ -233,6 +239,12 @@ impl ServeArgs {
         settings.session_cache_ttl = Duration::from_secs(u64::from(self.session_cache_ttl_seconds));
         settings.market_cache_ttl =
             Duration::from_secs(u64::from(self.cache_ttl_market_data_seconds));
+        settings.listing_search_cache_ttl =
+            Duration::from_secs(u64::from(self.cache_ttl_listings_seconds));
+        settings.analytics_cache_ttl =
+            Duration::from_secs(u64::from(self.cache_ttl_analytics_seconds));
+        settings.profile_cache_ttl =
+            Duration::from_secs(u64::from(self.cache_ttl_profiles_seconds));
         settings.rate_limits = RateLimits {
             auth_per_minute: self.rate_limit_auth_per_minute,
             anonymous_per_day: self.rate_limit_anonymous_per_day,

@@ -193,11 +193,13 @@ async fn serve(args: ServeArgs) -> Result<()> {
     tracing::info!(%addr, store = %where_, total, loaded, "listening");
     axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
     .context("serving HTTP")?;
+    // Write the listing activity still queued by the drained requests.
+    state.activity().flush().await;
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -15,6 +15,12 @@ use crate::clock::{Clock, SystemClock};
 pub const DEFAULT_SESSION_CACHE_TTL: Duration = Duration::from_secs(5);
 /// Default lifetime of cached market-data responses.
 pub const DEFAULT_MARKET_CACHE_TTL: Duration = Duration::from_secs(300);
+/// Default lifetime of cached listing search results.
+pub const DEFAULT_LISTING_SEARCH_CACHE_TTL: Duration = Duration::from_secs(600);
+/// Default lifetime of cached analytics responses.
+pub const DEFAULT_ANALYTICS_CACHE_TTL: Duration = Duration::from_secs(1800);
+/// Default lifetime of cached public profiles.
+pub const DEFAULT_PROFILE_CACHE_TTL: Duration = Duration::from_secs(3600);
 
 /// Request rate limits; 0 disables a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +59,15 @@ pub struct Settings {
     /// Lifetime of cached market-data responses; zero disables the cache. Market writes in
     /// this process invalidate it at once.
     pub market_cache_ttl: Duration,
+    /// Lifetime of cached listing search results; zero disables the cache. Listing writes in
+    /// this process invalidate it at once (see [`crate::cache::search`]).
+    pub listing_search_cache_ttl: Duration,
+    /// Lifetime of cached analytics responses (seller dashboards, admin overview); zero
+    /// disables the cache. Only the TTL ends entries (see [`crate::http::analytics`]).
+    pub analytics_cache_ttl: Duration,
+    /// Lifetime of cached public profiles; zero disables the cache. Account changes and
+    /// listing writes in this process invalidate entries at once.
+    pub profile_cache_ttl: Duration,
     /// Rate limits.
     pub rate_limits: RateLimits,
     /// Largest accepted request body, bytes.
@@ -78,6 +93,9 @@ impl Settings {
             auth: AuthPolicy::default(),
             session_cache_ttl: DEFAULT_SESSION_CACHE_TTL,
             market_cache_ttl: DEFAULT_MARKET_CACHE_TTL,
+            listing_search_cache_ttl: DEFAULT_LISTING_SEARCH_CACHE_TTL,
+            analytics_cache_ttl: DEFAULT_ANALYTICS_CACHE_TTL,
+            profile_cache_ttl: DEFAULT_PROFILE_CACHE_TTL,
             rate_limits: RateLimits::default(),
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),

@@ -155,6 +155,41 @@ impl ogf_api::store::MarketStore for FailingStore {
 }
 
 #[async_trait]
+impl ogf_api::store::ActivityStore for FailingStore {
+    async fn record_activity(
+        &self,
+        _: &[ogf_api::domain::activity::ActivityEvent],
+    ) -> Result<(), StoreError> {
+        Err((self.error)())
+    }
+    async fn activity_counts(
+        &self,
+        _: &ogf_api::domain::activity::ActivityQuery,
+    ) -> Result<Vec<ogf_api::domain::activity::ActivityCount>, StoreError> {
+        Err((self.error)())
+    }
+    async fn seller_listings(
+        &self,
+        _: &str,
+        _: u32,
+    ) -> Result<Vec<ogf_api::domain::activity::SellerListing>, StoreError> {
+        Err((self.error)())
+    }
+    async fn listing_groups(
+        &self,
+    ) -> Result<Vec<ogf_api::domain::activity::ListingGroup>, StoreError> {
+        Err((self.error)())
+    }
+    async fn registrations_per_day(
+        &self,
+        _: chrono::NaiveDate,
+        _: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, u64)>, StoreError> {
+        Err((self.error)())
+    }
+}
+
+#[async_trait]
 impl ogf_api::store::BidStore for FailingStore {
     async fn place_bid(
         &self,

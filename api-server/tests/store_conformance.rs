@@ -74,6 +74,8 @@ conformance!(
     watchlist_adds_once_pages_newest_first_and_counts_watchers,
     saved_searches_are_owned_capped_and_seen_forward,
     concurrent_saved_search_creations_respect_the_cap,
+    activity_counts_match_the_reference,
+    seller_listings_groups_and_registrations,
 );
 
 #[tokio::test]
@@ -93,6 +95,7 @@ async fn mongodb_indexes_are_created_idempotently() {
             (mongo::MESSAGES, indexes::message_indexes()),
             (mongo::WATCHLIST, indexes::watchlist_indexes()),
             (mongo::SAVED_SEARCHES, indexes::saved_search_indexes()),
+            (mongo::ACTIVITY, indexes::activity_indexes()),
         ];
         let mut before = Vec::new();
         for (collection, specs) in &collections {

@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod wire;
+pub mod activity;
 pub mod auction;
 pub mod audit;
 pub mod conversation;

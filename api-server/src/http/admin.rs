@@ -132,6 +132,7 @@ pub async fn update_user(
     if !state.auth().update_account(&user).await? {
         return Err(Problem::not_found(format!("No user with id '{id}'.")));
     }
+    state.forget_profile(&user.id);
     let ip = ip.to_audit();
     let audit = |kind, detail: String| {
         let state = state.clone();
@@ -182,6 +183,7 @@ pub async fn delete_user(
     if !state.auth().delete_account(&user.id).await? {
         return Err(Problem::not_found(format!("No user with id '{id}'.")));
     }
+    state.forget_profile(&user.id);
     state
         .auth()
         .audit(

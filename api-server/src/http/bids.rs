@@ -25,6 +25,7 @@ use super::listings::visible_listing;
 use super::paging::page_params;
 use super::problem::Problem;
 use crate::auth::Principal;
+use crate::domain::activity::ActivityKind;
 use crate::domain::auction::{self, AuctionOutcome, is_biddable};
 use crate::domain::{
     AuditKind, Bid, BidRejection, BidRequest, Listing, ListingStatus, Role, SaleType,
@@ -305,6 +306,7 @@ pub async fn place(
         }
     };
     state.trading().bid("accepted");
+    state.record_activity(&listing, ActivityKind::Bid, Some(&caller.user_id));
     let detail = format!(
         "listing={} bid={} amount_cents={}",
         bid.listing_id, bid.id, bid.amount_cents
@@ -544,6 +546,7 @@ pub async fn settle(
         ListingStatus::UnderContract
     );
     audit(detail, AuditKind::ListingStatusChanged).await;
+    state.record_activity(&next, ActivityKind::Sale, Some(&caller.user_id));
     Ok(Json(Settlement {
         outcome: outcome.as_str(),
         listing_status: next.status,

@@ -16,9 +16,11 @@ use super::listing_view::ListingView;
 use super::listings::visible_listing;
 use super::problem::Problem;
 use crate::auth::Principal;
+use crate::domain::activity::ActivityKind;
 use crate::domain::transition::{is_deletable, is_initial};
 use crate::domain::{
-    AuditKind, Listing, ListingMeta, ValidationError, check_transition, new_listing_id,
+    AuditKind, Listing, ListingMeta, ListingStatus, ValidationError, check_transition,
+    new_listing_id,
 };
 
 type Caller = Authorized<SellerOrAdmin>;
@@ -65,6 +67,14 @@ async fn audit(
         .auth()
         .audit(kind, seller, actor, ip.to_audit().as_deref(), &detail)
         .await;
+}
+
+/// Records a `sale` activity when `listing` just went under contract (every sold listing
+/// passes through it, so one deal counts once).
+fn record_sale(state: &AppState, listing: &Listing, caller: &Principal) {
+    if listing.status == ListingStatus::UnderContract {
+        state.record_activity(listing, ActivityKind::Sale, Some(&caller.user_id));
+    }
 }
 
 /// Creates a listing owned by the caller, as `draft` (default) or `active`.
@@ -174,6 +184,7 @@ pub async fn update(
     )
     .await;
     if let Some(to) = new_status {
+        record_sale(&state, &next, &caller);
         let detail = format!("listing={} {}->{}", next.id, current.status, to);
         audit(
             &state,
@@ -226,6 +237,7 @@ pub async fn change_status(
     if !state.store().update(&next, current.updated_at).await? {
         return Err(changed_meanwhile());
     }
+    record_sale(&state, &next, &caller);
     let detail = format!("listing={} {}->{}", next.id, current.status, next.status);
     audit(
         &state,

@@ -1,5 +1,12 @@
 //! `GET /api/v1/listings` (search) and `GET /api/v1/listings/{id}`: public, with an optional
 //! bearer token (drafts and reserve prices only for their seller and admins).
+//!
+//! Search results come from the listing-search cache when warm ([`crate::cache::search`]):
+//! the cache holds the store's page, and each caller's view (reserve prices) is rendered
+//! from it per request. Views of one listing are recorded as activity for its seller's
+//! dashboard (queued, off the request path).
+
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -13,7 +20,8 @@ use super::listing_view::ListingView;
 use super::problem::Problem;
 use super::search_params::SearchParams;
 use crate::auth::Principal;
-use crate::domain::{Listing, ListingSort, Role, Visibility, validate_id};
+use crate::domain::activity::ActivityKind;
+use crate::domain::{Listing, ListingSort, Page, Role, SearchQuery, Visibility, validate_id};
 
 /// A page of search results.
 #[derive(Debug, Serialize, ToSchema)]
@@ -54,15 +62,31 @@ pub async fn search(
     if query.sort == ListingSort::EndingSoonest {
         query.filter.ends_at_or_after_ms = Some(state.settings().clock.now().timestamp_millis());
     }
-    let page = state.store().search(&query).await?;
+    let page = cached_search(&state, &query).await?;
     Ok(Json(SearchResponse {
         items: page
             .items
-            .into_iter()
-            .map(|l| ListingView::for_caller(l, caller.as_ref()))
+            .iter()
+            .map(|l| ListingView::for_caller(l.clone(), caller.as_ref()))
             .collect(),
-        next_cursor: page.next.map(|c| c.encode()),
+        next_cursor: page.next.as_ref().map(|c| c.encode()),
     }))
+}
+
+/// The store page of `query`, from the search cache when warm.
+async fn cached_search(state: &AppState, query: &SearchQuery) -> Result<Arc<Page>, Problem> {
+    let cache = state.search_cache();
+    // The generation is read before the store read: a write finishing meanwhile bumps it,
+    // and this fill lands under the old key, where no later search looks.
+    let key = cache.key(state.listing_generation(), query);
+    if let Some(page) = key.as_ref().and_then(|k| cache.get(k)) {
+        return Ok(page);
+    }
+    let page = Arc::new(state.store().search(query).await?);
+    if let Some(key) = key {
+        cache.fill(key, Arc::clone(&page));
+    }
+    Ok(page)
 }
 
 /// The listing `id` if `caller` may see it, else `404`.
@@ -101,6 +125,8 @@ pub async fn get(
         .is_some_and(|p| listing.is_owned_by(&p.user_id));
     if !owner && state.store().record_view(&listing.id).await? {
         listing.view_count += 1;
+        let viewer = caller.as_ref().map(|p| p.user_id.as_str());
+        state.record_activity(&listing, ActivityKind::View, viewer);
     }
     Ok(Json(ListingView::for_caller(listing, caller.as_ref())))
 }

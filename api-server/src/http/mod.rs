@@ -1,6 +1,7 @@
 //! The HTTP API: [`app`] builds the router over an [`AppState`].
 
 pub mod admin;
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod bids;
@@ -21,6 +22,7 @@ pub mod offers;
 pub mod openapi;
 pub mod paging;
 pub mod problem;
+pub mod profiles;
 pub mod rate_limit;
 pub mod routes;
 pub mod saved_query;
@@ -50,10 +52,28 @@ use tracing::Level;
 
 use self::metrics::HttpMetrics;
 use self::rate_limit::RateLimiters;
+use crate::analytics::ActivityRecorder;
 use crate::auth::{Auth, SessionCache, TokenKeys};
+use crate::cache::{SearchCache, TtlCache};
+use crate::domain::Listing;
+use crate::domain::activity::{ActivityEvent, ActivityKind};
 use crate::market::MarketCache;
 use crate::settings::Settings;
 use crate::store::{InstrumentedStore, ListingStore, Store};
+
+/// The resource caches (see [`crate::cache`]): listing search, analytics responses, public
+/// profiles.
+#[derive(Debug)]
+struct Caches {
+    search: SearchCache,
+    analytics: TtlCache<String, bytes::Bytes>,
+    profiles: TtlCache<String, bytes::Bytes>,
+}
+
+/// Most analytics responses kept.
+const MAX_ANALYTICS_ENTRIES: u64 = 10_000;
+/// Most public profiles kept.
+const MAX_PROFILE_ENTRIES: u64 = 50_000;
 
 /// Shared state of the app: the (instrumented) store, authentication, rate limiters, settings and its own
 /// metrics registry.
@@ -68,6 +88,8 @@ struct Shared {
     auth: Auth,
     limiters: RateLimiters,
     market_cache: MarketCache,
+    caches: Caches,
+    activity: ActivityRecorder,
     settings: Settings,
     registry: Registry,
     http_metrics: HttpMetrics,
@@ -87,7 +109,26 @@ impl AppState {
         // One `ogf_cache_lookups_total{cache,result}` counter for every in-process cache.
         let cache_lookups = crate::market::cache::lookups_counter(&registry)?;
         let sessions = SessionCache::build(settings.session_cache_ttl, cache_lookups.clone());
-        let market_cache = MarketCache::build(settings.market_cache_ttl, cache_lookups);
+        let market_cache = MarketCache::build(settings.market_cache_ttl, cache_lookups.clone());
+        let caches = Caches {
+            search: SearchCache::build(settings.listing_search_cache_ttl, cache_lookups.clone()),
+            analytics: TtlCache::build(
+                crate::cache::ANALYTICS,
+                settings.analytics_cache_ttl,
+                MAX_ANALYTICS_ENTRIES,
+                cache_lookups.clone(),
+            ),
+            profiles: TtlCache::build(
+                crate::cache::PROFILE,
+                settings.profile_cache_ttl,
+                MAX_PROFILE_ENTRIES,
+                cache_lookups,
+            ),
+        };
+        let activity = ActivityRecorder::start(
+            Arc::clone(&instrumented) as Arc<dyn crate::store::ActivityStore>,
+            &registry,
+        )?;
         let auth = Auth::new(
             Arc::clone(&instrumented) as Arc<dyn Store>,
             TokenKeys::new(&settings.jwt_secret, settings.access_ttl),
@@ -103,6 +144,8 @@ impl AppState {
                 auth,
                 limiters,
                 market_cache,
+                caches,
+                activity,
                 settings,
                 registry,
                 http_metrics,
@@ -131,6 +174,54 @@ impl AppState {
     /// The market-data response cache.
     pub fn market_cache(&self) -> &MarketCache {
         &self.inner.market_cache
+    }
+
+    /// The listing-search cache.
+    pub fn search_cache(&self) -> &SearchCache {
+        &self.inner.caches.search
+    }
+
+    /// The analytics response cache (JSON bodies keyed by who asks and the range).
+    pub fn analytics_cache(&self) -> &TtlCache<String, bytes::Bytes> {
+        &self.inner.caches.analytics
+    }
+
+    /// The public profile cache (JSON bodies keyed by [`profiles::cache_key`]).
+    pub fn profile_cache(&self) -> &TtlCache<String, bytes::Bytes> {
+        &self.inner.caches.profiles
+    }
+
+    /// How many listing writes this process has made (the search cache's key prefix).
+    pub fn listing_generation(&self) -> u64 {
+        self.inner.store.listing_generation()
+    }
+
+    /// The listing activity recorder.
+    pub fn activity(&self) -> &ActivityRecorder {
+        &self.inner.activity
+    }
+
+    /// Records that `actor` (`None`: anonymous) did `kind` to `listing`, now. Never waits for
+    /// the store and never fails (see [`crate::analytics::recorder`]); listings without a
+    /// seller (demo data) have no dashboard and are skipped. Call it after the action
+    /// succeeded, e.g. `state.record_activity(&listing, ActivityKind::Watch, Some(&caller.user_id))`.
+    pub fn record_activity(&self, listing: &Listing, kind: ActivityKind, actor: Option<&str>) {
+        let Some(seller_id) = &listing.seller_id else {
+            return;
+        };
+        self.inner.activity.record(ActivityEvent {
+            listing_id: listing.id.clone(),
+            seller_id: seller_id.clone(),
+            kind,
+            actor_id: actor.map(str::to_owned),
+            at: self.inner.settings.clock.now(),
+        });
+    }
+
+    /// Forgets the cached public profile of `user_id` (after any change to the account).
+    pub fn forget_profile(&self, user_id: &str) {
+        let key = profiles::cache_key(user_id, self.listing_generation());
+        self.inner.caches.profiles.invalidate(key.as_str());
     }
 
     /// The metrics registry of this app.

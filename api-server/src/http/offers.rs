@@ -23,6 +23,7 @@ use super::listings::visible_listing;
 use super::paging::page_params;
 use super::problem::Problem;
 use crate::auth::Principal;
+use crate::domain::activity::ActivityKind;
 use crate::domain::{
     AuditKind, ListingStatus, Offer, OfferAction, OfferError, OfferParty, OfferStatus, Role,
     ValidationError, check_transition, validate_id,
@@ -194,6 +195,7 @@ pub async fn create(
         Err(e) => return Err(e.into()),
     }
     state.trading().offer("made");
+    state.record_activity(&listing, ActivityKind::Offer, Some(&caller.user_id));
     let detail = format!("listing={} offer={}", offer.listing_id, offer.id);
     state
         .auth()
@@ -328,6 +330,7 @@ async fn act(
             listing.status,
             ListingStatus::UnderContract
         ));
+        state.record_activity(&under_contract, ActivityKind::Sale, Some(&caller.user_id));
     } else if !store.update_offer(&next, offer.version).await? {
         return Err(changed_meanwhile("offer"));
     }

@@ -121,6 +121,9 @@ wire_enum_schema!(
         super::saved_searches::get,
         super::saved_searches::delete,
         super::saved_searches::matches,
+        super::analytics::seller_dashboard,
+        super::analytics::admin_overview,
+        super::profiles::get,
     ),
     components(schemas(ProblemDetails)),
     modifiers(&CommonResponses),
@@ -135,6 +138,7 @@ wire_enum_schema!(
         (name = "market", description = "Oil and gas benchmark prices (public reads, admin writes)"),
         (name = "conversations", description = "Buyer–seller message threads about listings, inbox, unread counts"),
         (name = "watchlist", description = "The caller's watched listings and saved searches with new matches"),
+        (name = "analytics", description = "Seller dashboards and the admin overview"),
     )
 )]
 #[derive(Debug)]

@@ -191,6 +191,21 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/me/saved-searches/{id}/matches",
             get(super::saved_searches::matches),
         ),
+        (
+            Method::GET,
+            "/api/v1/me/analytics",
+            get(super::analytics::seller_dashboard),
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/analytics",
+            get(super::analytics::admin_overview),
+        ),
+        (
+            Method::GET,
+            "/api/v1/users/{id}/profile",
+            get(super::profiles::get),
+        ),
     ]
 }
 

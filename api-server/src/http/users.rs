@@ -144,7 +144,7 @@ pub async fn update_me(
         user.password_hash = password::hash(p).await.map_err(Problem::from)?;
     }
     match state.auth().update_account(&user).await {
-        Ok(true) => {}
+        Ok(true) => state.forget_profile(&user.id),
         Ok(false) => return Err(Problem::unauthorized("The account no longer exists.")),
         Err(StoreError::Conflict(_)) => {
             return Err(Problem::conflict(

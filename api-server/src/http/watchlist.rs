@@ -3,7 +3,7 @@
 //!
 //! Every change goes through [`add_to_watchlist`] or [`remove_from_watchlist`], which say
 //! whether the watchlist changed: the place for anything that follows a watch or an unwatch
-//! (e.g. watcher counts of seller analytics).
+//! (the `watch` / `unwatch` activity behind the sellers' watcher counts).
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -21,6 +21,7 @@ use super::listings::visible_listing;
 use super::paging::page_params;
 use super::problem::Problem;
 use crate::auth::Principal;
+use crate::domain::activity::ActivityKind;
 use crate::domain::{Listing, WatchEntry, validate_id};
 
 /// A watched listing.
@@ -52,7 +53,11 @@ pub async fn add_to_watchlist(
         listing_id: listing.id.clone(),
         added_at: state.settings().clock.now().trunc_subsecs(3),
     };
-    Ok(state.users().watch(&entry).await?)
+    let added = state.users().watch(&entry).await?;
+    if added {
+        state.record_activity(listing, ActivityKind::Watch, Some(&caller.user_id));
+    }
+    Ok(added)
 }
 
 /// Removes listing `listing_id` from `caller`'s watchlist; `true` when it was on it.
@@ -61,7 +66,15 @@ pub async fn remove_from_watchlist(
     caller: &Principal,
     listing_id: &str,
 ) -> Result<bool, Problem> {
-    Ok(state.users().unwatch(&caller.user_id, listing_id).await?)
+    let removed = state.users().unwatch(&caller.user_id, listing_id).await?;
+    if removed {
+        // The seller's watcher count needs the listing's seller; a deleted listing has no
+        // dashboard any more.
+        if let Some(listing) = state.store().get(listing_id).await? {
+            state.record_activity(&listing, ActivityKind::Unwatch, Some(&caller.user_id));
+        }
+    }
+    Ok(removed)
 }
 
 /// Adds a listing the caller may see to their watchlist (idempotent: `201` when added, `204`

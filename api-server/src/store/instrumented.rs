@@ -2,9 +2,16 @@
 //! operation of every store trait. `op` is the trait method's name (a fixed set, so the
 //! label stays low-cardinality): listings `insert`, `get`, `search`, ...; accounts
 //! `create_user`, `session`, `rotate_session`, ...; audit `record_audit`, `audit_page`.
+//!
+//! It also counts the listing writes that pass through it ([`InstrumentedStore::listing_generation`]):
+//! every operation that can change what a listing search returns (insert, update, delete,
+//! bids, offer acceptance) bumps the generation once it has finished, successful or not. The
+//! listing-search cache keys its entries by this generation, so a write through this process
+//! is never followed by a stale cached search.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use async_trait::async_trait;
@@ -27,6 +34,7 @@ const BUCKETS: &[f64] = &[
 pub struct InstrumentedStore {
     inner: Arc<dyn Store>,
     duration: HistogramVec,
+    listing_writes: Arc<AtomicU64>,
 }
 
 impl InstrumentedStore {
@@ -41,11 +49,32 @@ impl InstrumentedStore {
             &["op"],
         )?;
         registry.register(Box::new(duration.clone()))?;
-        Ok(Self { inner, duration })
+        Ok(Self {
+            inner,
+            duration,
+            listing_writes: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// The wrapped store.
+    pub(super) fn inner(&self) -> &dyn Store {
+        self.inner.as_ref()
+    }
+
+    /// How many listing writes have finished through this store (see the module docs).
+    pub fn listing_generation(&self) -> u64 {
+        self.listing_writes.load(Ordering::SeqCst)
+    }
+
+    /// Runs a listing write, timed under `op`, and bumps the listing generation after it.
+    async fn listing_write<T>(&self, op: &'static str, operation: impl Future<Output = T>) -> T {
+        let result = self.timed(op, operation).await;
+        self.listing_writes.fetch_add(1, Ordering::SeqCst);
+        result
     }
 
     /// Runs `operation` and records its duration under `op`.
-    async fn timed<T>(&self, op: &'static str, operation: impl Future<Output = T>) -> T {
+    pub(super) async fn timed<T>(&self, op: &'static str, operation: impl Future<Output = T>) -> T {
         let started = Instant::now();
         let result = operation.await;
         self.duration
@@ -62,11 +91,12 @@ impl ListingStore for InstrumentedStore {
     }
 
     async fn insert(&self, listing: &Listing) -> Result<(), StoreError> {
-        self.timed("insert", self.inner.insert(listing)).await
+        self.listing_write("insert", self.inner.insert(listing))
+            .await
     }
 
     async fn insert_many(&self, listings: &[Listing]) -> Result<(), StoreError> {
-        self.timed("insert_many", self.inner.insert_many(listings))
+        self.listing_write("insert_many", self.inner.insert_many(listings))
             .await
     }
 
@@ -87,7 +117,7 @@ impl ListingStore for InstrumentedStore {
         listing: &Listing,
         expected_updated_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.timed("update", self.inner.update(listing, expected_updated_at))
+        self.listing_write("update", self.inner.update(listing, expected_updated_at))
             .await
     }
 
@@ -96,7 +126,7 @@ impl ListingStore for InstrumentedStore {
         id: &str,
         expected_updated_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.timed("delete", self.inner.delete(id, expected_updated_at))
+        self.listing_write("delete", self.inner.delete(id, expected_updated_at))
             .await
     }
 
@@ -269,7 +299,8 @@ impl super::BidStore for InstrumentedStore {
         &self,
         request: &crate::domain::BidRequest,
     ) -> Result<Result<crate::domain::Bid, crate::domain::BidRejection>, StoreError> {
-        self.timed("place_bid", self.inner.place_bid(request)).await
+        self.listing_write("place_bid", self.inner.place_bid(request))
+            .await
     }
 
     async fn top_bid(&self, listing_id: &str) -> Result<Option<crate::domain::Bid>, StoreError> {
@@ -316,7 +347,7 @@ impl super::BidStore for InstrumentedStore {
         listing: &Listing,
         listing_expected: DateTime<Utc>,
     ) -> Result<super::bids::AcceptOutcome, StoreError> {
-        self.timed(
+        self.listing_write(
             "accept_offer",
             self.inner
                 .accept_offer(offer, expected_version, listing, listing_expected),

@@ -2,11 +2,13 @@
 //! [`Store`]), with an embedded (SQLite) and a MongoDB backend. Both implement the reference semantics of [`crate::domain::search`]; the
 //! conformance tests in `tests/store_conformance.rs` run the same cases against both.
 
+pub mod activity;
 pub mod audit;
 pub mod bids;
 pub mod conversations;
 pub mod embedded;
 pub mod instrumented;
+mod instrumented_activity;
 pub mod market;
 pub mod mongo;
 pub mod users;
@@ -19,6 +21,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
+pub use activity::ActivityStore;
 pub use audit::AuditStore;
 pub use bids::BidStore;
 pub use conversations::ConversationStore;
@@ -127,9 +130,16 @@ pub trait ListingStore: Send + Sync + fmt::Debug {
 }
 
 /// Everything the API persists: listings, accounts and sessions, the audit log, market data,
-/// bids and offers, conversations, watchlists and saved searches.
+/// bids and offers, conversations, watchlists and saved searches, listing activity.
 pub trait Store:
-    ListingStore + UserStore + AuditStore + MarketStore + BidStore + ConversationStore + WatchlistStore
+    ListingStore
+    + UserStore
+    + AuditStore
+    + MarketStore
+    + BidStore
+    + ConversationStore
+    + WatchlistStore
+    + ActivityStore
 {
 }
 
@@ -141,5 +151,6 @@ impl<T> Store for T where
         + BidStore
         + ConversationStore
         + WatchlistStore
+        + ActivityStore
 {
 }

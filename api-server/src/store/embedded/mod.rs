@@ -5,6 +5,7 @@
 //! serialises writes; a few read-only connections serve reads concurrently (WAL lets readers
 //! run alongside the writer).
 
+mod activity;
 mod audit;
 mod bids;
 mod conversations;

@@ -232,6 +232,19 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX saved_searches_user_newest
         ON saved_searches (user_id, created_at_ms DESC, id DESC);",
+    // 8: listing activity (analytics): one row per event, `day` as `YYYY-MM-DD` (UTC); the
+    // dashboard reads one seller's days, and registrations per day read users by creation.
+    "CREATE TABLE activity (
+        seq INTEGER PRIMARY KEY,
+        listing_id TEXT NOT NULL,
+        seller_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        actor_id TEXT,
+        at_ms INTEGER NOT NULL,
+        day TEXT NOT NULL
+    );
+    CREATE INDEX activity_seller_day ON activity (seller_id, day);
+    CREATE INDEX activity_listing_day ON activity (listing_id, day);",
 ];
 
 /// The schema version this binary writes.

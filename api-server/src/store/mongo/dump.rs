@@ -56,6 +56,7 @@ pub fn indexes_for(name: &str) -> Vec<IndexSpec> {
         super::MESSAGES => indexes::message_indexes(),
         super::WATCHLIST => indexes::watchlist_indexes(),
         super::SAVED_SEARCHES => indexes::saved_search_indexes(),
+        super::ACTIVITY => indexes::activity_indexes(),
         _ => Vec::new(),
     }
 }

@@ -211,6 +211,14 @@ pub fn saved_search_indexes() -> Vec<IndexSpec> {
     )]
 }
 
+/// Indexes of `activity`: one seller's days (dashboard) and one listing's days.
+pub fn activity_indexes() -> Vec<IndexSpec> {
+    vec![
+        index("activity_seller_day", doc! { "seller_id": 1, "day": 1 }),
+        index("activity_listing_day", doc! { "listing_id": 1, "day": 1 }),
+    ]
+}
+
 /// Creates `specs` on `coll`; creating an index that exists with the same keys, options and
 /// name is a no-op.
 ///

@@ -1,6 +1,7 @@
 //! MongoDB store (official driver). Tested against FerretDB v1 (SQLite backend); see
 //! [`filter`] for how `q` is matched and `api-server/README.md` for FerretDB differences.
 
+mod activity;
 mod audit;
 mod bids;
 mod conversations;
@@ -25,6 +26,7 @@ use mongodb::bson::doc;
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database};
 
+pub use self::activity::ACTIVITY;
 pub use self::bids::{BIDS, OFFERS};
 pub use self::conversations::{CONVERSATIONS, MESSAGES};
 use self::doc::ListingDoc;
@@ -108,7 +110,7 @@ impl MongoStore {
             indexes::market_indexes(),
         )
         .await?;
-        for name in [CONVERSATIONS, MESSAGES, WATCHLIST, SAVED_SEARCHES] {
+        for name in [CONVERSATIONS, MESSAGES, WATCHLIST, SAVED_SEARCHES, ACTIVITY] {
             let coll = store.db.collection::<mongodb::bson::Document>(name);
             indexes::ensure(&coll, dump::indexes_for(name)).await?;
         }

@@ -1,5 +1,6 @@
 //! The conformance cases, run by `tests/store_conformance.rs` against every backend.
 
+mod activity;
 mod audit;
 mod basics;
 mod bids;
@@ -11,6 +12,7 @@ mod users;
 mod watchlist;
 mod writes;
 
+pub use activity::*;
 pub use audit::*;
 pub use basics::*;
 pub use bids::*;
