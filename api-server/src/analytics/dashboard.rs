@@ -145,13 +145,18 @@ pub fn build(
     for c in totals {
         add(figures.entry(&c.listing_id).or_default(), c);
     }
+    // Watches and unwatches are summed apart first: the counts come in no particular order.
+    let mut watch_events: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for c in to_date {
-        let f = figures.entry(&c.listing_id).or_default();
+        let (watches, unwatches) = watch_events.entry(&c.listing_id).or_default();
         match c.kind {
-            ActivityKind::Watch => f.watchers += c.events,
-            ActivityKind::Unwatch => f.watchers = f.watchers.saturating_sub(c.events),
+            ActivityKind::Watch => *watches += c.events,
+            ActivityKind::Unwatch => *unwatches += c.events,
             _ => {}
         }
+    }
+    for (listing_id, (watches, unwatches)) in watch_events {
+        figures.entry(listing_id).or_default().watchers = watches.saturating_sub(unwatches);
     }
     for c in daily {
         let Some(day) = c.day else { continue };
@@ -256,7 +261,8 @@ mod tests {
             c("a", None, Bid, 1, 1),
             c("a", None, Offer, 1, 1),
         ];
-        let to_date = [c("a", None, Watch, 3, 3), c("a", None, Unwatch, 1, 1)];
+        // Unwatches first, as a store grouping by kind name returns them.
+        let to_date = [c("a", None, Unwatch, 1, 1), c("a", None, Watch, 3, 3)];
         let d = build(
             range,
             &[listing("a"), listing("b")],

@@ -1,7 +1,7 @@
 //! The seller dashboard and the admin overview: numbers after scripted activity, access
 //! rules, range validation.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::app::TestApp;
@@ -232,4 +232,37 @@ pub async fn admin_overview_counts_registrations_and_listings(app: TestApp) {
     assert_eq!(o["listings_by_basin"], json!({ "Bakken": 1, "Permian": 2 }));
     assert_eq!(o["listings_by_status"], json!({ "active": 2, "draft": 1 }));
     assert_eq!(o["active_auctions"], 1);
+}
+
+pub async fn dashboard_counts_watchers_from_the_watchlist(app: TestApp) {
+    let (_, seller, _) = app.user("seller@example.com", "seller").await;
+    let (_, b1, _) = app.user("b1@example.com", "buyer").await;
+    let (_, b2, _) = app.user("b2@example.com", "buyer").await;
+    let id = listing(&app, &seller, "best_offer", json!({})).await;
+    let watch_uri = format!("/api/v1/me/watchlist/{id}");
+    for (token, want) in [
+        (&b1, StatusCode::CREATED),
+        (&b2, StatusCode::CREATED),
+        // Already watched: no second watch event.
+        (&b2, StatusCode::NO_CONTENT),
+    ] {
+        let res = app.req(Method::PUT, &watch_uri).token(token).send().await;
+        assert_eq!(res.status, want, "{}", res.body);
+    }
+    let res = app.req(Method::DELETE, &watch_uri).token(&b1).send().await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+
+    let day = today(&app);
+    let res = get(
+        &app,
+        &format!("/api/v1/me/analytics?from={day}&to={day}"),
+        Some(&seller),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let d = res.json();
+    let l = listing_entry(&d, &id);
+    assert_eq!(l["totals"]["watchers"], 1, "{l}");
+    assert_eq!(l["totals"]["new_watches"], 2, "{l}");
+    assert_eq!(l["days"][0]["unwatches"], 1, "{l}");
 }
