@@ -68,6 +68,10 @@ conformance!(
     bids_follow_the_auction_rules,
     concurrent_bids_for_one_slot_exactly_one_wins,
     offers_change_by_compare_and_set,
+    documents_round_trip_with_their_bytes_in_upload_order,
+    document_quota_counts_per_owner_and_refuses_overruns,
+    concurrent_uploads_never_pass_the_quota_together,
+    nda_requests_are_one_per_buyer_and_change_by_compare_and_set,
 );
 
 #[tokio::test]
@@ -83,6 +87,8 @@ async fn mongodb_indexes_are_created_idempotently() {
             (mongo::MARKET_PRICES, indexes::market_indexes()),
             (mongo::BIDS, indexes::bid_indexes()),
             (mongo::OFFERS, indexes::offer_indexes()),
+            (mongo::DOCUMENTS, indexes::document_indexes()),
+            (mongo::NDA_REQUESTS, indexes::nda_indexes()),
         ];
         let mut before = Vec::new();
         for (collection, specs) in &collections {

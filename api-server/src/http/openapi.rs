@@ -57,6 +57,9 @@ wire_enum_schema!(
     SaleType,
     EquipmentCondition,
     OfferStatus,
+    crate::domain::DocumentKind,
+    crate::domain::DocumentVisibility,
+    crate::domain::NdaStatus,
     crate::domain::market::Series,
     crate::domain::market::Interval,
     crate::domain::market::PriceSource
@@ -107,6 +110,15 @@ wire_enum_schema!(
         super::market::prices,
         super::market::summary,
         super::market::post_prices,
+        super::dataroom::upload::create,
+        super::dataroom::documents::list,
+        super::dataroom::documents::content,
+        super::dataroom::documents::delete,
+        super::dataroom::nda::accept,
+        super::dataroom::nda::for_listing,
+        super::dataroom::nda::approve,
+        super::dataroom::nda::deny,
+        super::dataroom::nda::mine,
     ),
     components(schemas(ProblemDetails)),
     modifiers(&CommonResponses),
@@ -119,6 +131,7 @@ wire_enum_schema!(
         (name = "users", description = "The signed-in user's account"),
         (name = "admin", description = "User management and audit log (admins only)"),
         (name = "market", description = "Oil and gas benchmark prices (public reads, admin writes)"),
+        (name = "data room", description = "Listing documents (uploads checked by content) and NDA access requests"),
     )
 )]
 #[derive(Debug)]

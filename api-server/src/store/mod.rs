@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod bids;
+pub mod dataroom;
 pub mod embedded;
 pub mod instrumented;
 pub mod market;
@@ -19,6 +20,7 @@ use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
 pub use audit::AuditStore;
 pub use bids::BidStore;
+pub use dataroom::DataRoomStore;
 pub use embedded::EmbeddedStore;
 pub use instrumented::InstrumentedStore;
 pub use market::MarketStore;
@@ -123,7 +125,13 @@ pub trait ListingStore: Send + Sync + fmt::Debug {
 }
 
 /// Everything the API persists: listings, accounts and sessions, the audit log, market data,
-/// bids and offers.
-pub trait Store: ListingStore + UserStore + AuditStore + MarketStore + BidStore {}
+/// bids and offers, data rooms.
+pub trait Store:
+    ListingStore + UserStore + AuditStore + MarketStore + BidStore + DataRoomStore
+{
+}
 
-impl<T: ListingStore + UserStore + AuditStore + MarketStore + BidStore> Store for T {}
+impl<T: ListingStore + UserStore + AuditStore + MarketStore + BidStore + DataRoomStore> Store
+    for T
+{
+}

@@ -7,6 +7,7 @@
 
 mod audit;
 mod bids;
+mod dataroom;
 pub mod dump;
 mod listings;
 mod load;

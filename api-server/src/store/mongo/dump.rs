@@ -52,6 +52,8 @@ pub fn indexes_for(name: &str) -> Vec<IndexSpec> {
         super::BIDS => indexes::bid_indexes(),
         super::OFFERS => indexes::offer_indexes(),
         super::MARKET_PRICES => indexes::market_indexes(),
+        super::DOCUMENTS => indexes::document_indexes(),
+        super::NDA_REQUESTS => indexes::nda_indexes(),
         _ => Vec::new(),
     }
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod bids;
+mod dataroom;
 mod doc;
 pub mod dump;
 mod error;
@@ -24,6 +25,7 @@ use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database};
 
 pub use self::bids::{BIDS, OFFERS};
+pub use self::dataroom::{DOCUMENT_BLOBS, DOCUMENTS, NDA_REQUESTS};
 use self::doc::ListingDoc;
 pub use self::market::MARKET_PRICES;
 pub use self::uri::redacted_uri;
@@ -104,6 +106,12 @@ impl MongoStore {
             indexes::market_indexes(),
         )
         .await?;
+        for (name, specs) in [
+            (DOCUMENTS, indexes::document_indexes()),
+            (NDA_REQUESTS, indexes::nda_indexes()),
+        ] {
+            indexes::ensure(&store.db.collection::<mongodb::bson::Document>(name), specs).await?;
+        }
         Ok(store)
     }
 

@@ -3,6 +3,7 @@
 mod audit;
 mod basics;
 mod bids;
+mod dataroom;
 mod market;
 mod search;
 mod sorting;
@@ -12,6 +13,7 @@ mod writes;
 pub use audit::*;
 pub use basics::*;
 pub use bids::*;
+pub use dataroom::*;
 pub use market::*;
 pub use search::*;
 pub use sorting::*;
