@@ -51,13 +51,13 @@ pub fn check_pdf(bytes: &[u8]) -> Result<(), SniffError> {
 /// A PNG: the signature, then an `IHDR` chunk of 13 bytes, and an `IEND` chunk at the end.
 pub fn check_png(bytes: &[u8]) -> Result<(), SniffError> {
     let ok_start = bytes.starts_with(PNG_SIGNATURE)
-        && bytes.get(8..12) == Some(&[0, 0, 0, 13])
-        && bytes.get(12..16) == Some(b"IHDR");
+        && bytes.get(8..12) == Some(&[0u8, 0, 0, 13][..])
+        && bytes.get(12..16) == Some(&b"IHDR"[..]);
     if !ok_start {
         return Err(malformed(DocumentKind::Png, "no IHDR chunk after the signature"));
     }
     let end = bytes.len().saturating_sub(8);
-    if bytes.get(end..end + 4) != Some(b"IEND") {
+    if bytes.get(end..end + 4) != Some(&b"IEND"[..]) {
         return Err(malformed(DocumentKind::Png, "no IEND chunk at the end"));
     }
     Ok(())
