@@ -1,6 +1,8 @@
 //! Every route of the app, in one table: [`super::app`] mounts exactly this table, and the
 //! OpenAPI completeness test walks it.
 
+use std::convert::Infallible;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
@@ -194,8 +196,8 @@ pub fn router(body_limit: usize, upload_limit: usize) -> Router<AppState> {
                 body_limit
             };
             let handler = handler
-                .layer(DefaultBodyLimit::max(limit))
-                .layer(RequestBodyLimitLayer::new(limit));
+                .layer::<_, Infallible>(DefaultBodyLimit::max(limit))
+                .layer::<_, Infallible>(RequestBodyLimitLayer::new(limit));
             r.route(path, handler)
         })
 }

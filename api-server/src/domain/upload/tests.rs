@@ -152,8 +152,13 @@ fn csv_needs_consistent_rows_and_clean_text() {
     assert_eq!(sniff(b"just one column\nof prose\n", LIMITS), Err(SniffError::Unrecognised));
     assert_eq!(sniff(b"a,b\n1,\0\n", LIMITS), Err(SniffError::Unrecognised), "NUL");
     assert_eq!(sniff(b"a,b\n\xff\xfe,1\n", LIMITS), Err(SniffError::Unrecognised));
-    assert_eq!(
+    // Markup is never CSV, whether `infer` names it (HTML) or not.
+    assert!(matches!(
         sniff(b"<html><script>a,b</script></html>\n", LIMITS),
+        Err(SniffError::Forbidden(_))
+    ));
+    assert_eq!(
+        sniff(b"<row>a,b</row>\n<row>c,d</row>\n", LIMITS),
         Err(SniffError::Unrecognised)
     );
     assert_eq!(sniff(b"a\tb\n1\t2\n", LIMITS), Ok(DocumentKind::Csv));
