@@ -106,7 +106,7 @@ impl<'a> Part<'a> {
     }
 }
 
-const BOUNDARY: &str = "ogf-test-boundary-5f2c";
+pub(crate) const BOUNDARY: &str = "ogf-test-boundary-5f2c";
 
 /// A `multipart/form-data` body of `parts`.
 pub(crate) fn form(parts: &[Part<'_>]) -> Vec<u8> {

@@ -110,7 +110,7 @@ pub async fn upload_list_download_and_delete(app: TestApp) {
         .send()
         .await
         .assert_problem(404, "not-found");
-    assert_eq!(download(&app, "not a valid id!", &seller).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(download(&app, "bad%20id", &seller).await.status, StatusCode::NOT_FOUND);
 
     let types = audit_types(&app).await;
     for kind in ["document_uploaded", "document_downloaded", "document_deleted"] {

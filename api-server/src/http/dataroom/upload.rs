@@ -62,8 +62,16 @@ fn too_large(max: usize) -> Problem {
     )
 }
 
+/// `413` when the body hit the route's limit (axum recognises only some of the ways the
+/// limit error is wrapped, so the whole source chain is searched), else `400`.
 fn unreadable(e: &MultipartError, max: usize) -> Problem {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    let mut over_limit = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+    while let Some(err) = source {
+        over_limit |= err.is::<http_body_util::LengthLimitError>();
+        source = err.source();
+    }
+    if over_limit {
         return too_large(max);
     }
     Problem::new(
