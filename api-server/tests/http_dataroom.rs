@@ -131,15 +131,23 @@ pub(crate) fn form(parts: &[Part<'_>]) -> Vec<u8> {
 }
 
 /// Posts a multipart form to a listing's documents.
-pub(crate) async fn upload(app: &TestApp, listing: &str, token: &str, parts: &[Part<'_>]) -> Response {
-    app.req(Method::POST, &format!("/api/v1/listings/{listing}/documents"))
-        .token(token)
-        .raw(
-            &format!("multipart/form-data; boundary={BOUNDARY}"),
-            &form(parts),
-        )
-        .send()
-        .await
+pub(crate) async fn upload(
+    app: &TestApp,
+    listing: &str,
+    token: &str,
+    parts: &[Part<'_>],
+) -> Response {
+    app.req(
+        Method::POST,
+        &format!("/api/v1/listings/{listing}/documents"),
+    )
+    .token(token)
+    .raw(
+        &format!("multipart/form-data; boundary={BOUNDARY}"),
+        &form(parts),
+    )
+    .send()
+    .await
 }
 
 /// Uploads one file with `visibility` and expects `201`; returns the document.
@@ -150,7 +158,13 @@ pub(crate) async fn upload_ok(
     file: Part<'_>,
     visibility: &str,
 ) -> Value {
-    let res = upload(app, listing, token, &[file, Part::text("visibility", visibility)]).await;
+    let res = upload(
+        app,
+        listing,
+        token,
+        &[file, Part::text("visibility", visibility)],
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     res.json()
 }
@@ -226,7 +240,11 @@ pub(crate) async fn listing(app: &TestApp, token: &str, status: &str) -> String 
 }
 
 pub(crate) async fn post_json(app: &TestApp, uri: &str, token: &str, body: Value) -> Response {
-    app.req(Method::POST, uri).token(token).json(body).send().await
+    app.req(Method::POST, uri)
+        .token(token)
+        .json(body)
+        .send()
+        .await
 }
 
 /// Event types in the audit log (newest first), read as admin.

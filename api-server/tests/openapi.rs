@@ -117,12 +117,15 @@ async fn served_document_is_openapi_3_1_with_problem_errors() {
             let listing_write = path.starts_with("/api/v1/listings") && name != "get";
             // Bids and offers (reads too) are for signed-in users only.
             let trading = path.contains("/bids") || path.contains("/offers");
+            // Data rooms (documents, NDA requests) too.
+            let data_room = path.contains("/documents") || path.contains("/nda");
             let public = (path.starts_with("/api/v1/auth/") && path != "/api/v1/auth/logout"
                 || !path.contains("/users")
                     && !path.contains("/admin")
                     && !path.ends_with("logout"))
                 && !listing_write
-                && !trading;
+                && !trading
+                && !data_room;
             if optional {
                 assert!(
                     name == "get" && path.starts_with("/api/v1/listings"),

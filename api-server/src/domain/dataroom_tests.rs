@@ -43,7 +43,10 @@ fn nda_requests_move_pending_approved_denied_and_denied_is_final() {
     assert_eq!((r.status, r.version), (NdaStatus::Pending, 1));
     assert_eq!(r.seller_id.as_deref(), Some("seller"));
     let approved = r.decide(NdaStatus::Approved, "seller", at()).unwrap();
-    assert_eq!((approved.status, approved.version), (NdaStatus::Approved, 2));
+    assert_eq!(
+        (approved.status, approved.version),
+        (NdaStatus::Approved, 2)
+    );
     assert!(approved.updated_at > r.updated_at, "strictly later");
     let revoked = approved
         .decide(NdaStatus::Denied, "seller", at() + TimeDelta::hours(1))
@@ -52,7 +55,11 @@ fn nda_requests_move_pending_approved_denied_and_denied_is_final() {
     for to in [NdaStatus::Approved, NdaStatus::Denied, NdaStatus::Pending] {
         assert!(revoked.decide(to, "seller", at()).is_err(), "{to}");
     }
-    assert!(approved.decide(NdaStatus::Approved, "seller", at()).is_err());
+    assert!(
+        approved
+            .decide(NdaStatus::Approved, "seller", at())
+            .is_err()
+    );
     assert!(r.decide(NdaStatus::Pending, "seller", at()).is_err());
 }
 
@@ -67,9 +74,21 @@ fn nda_documents_need_management_or_an_approved_request() {
     assert!(may_download(&nda, &l, "admin", Role::Admin, None));
     assert!(!may_download(&nda, &l, "other", Role::Seller, None));
     let pending = NdaRequest::new("r1".into(), &l, "buyer", at());
-    assert!(!may_download(&nda, &l, "buyer", Role::Buyer, Some(&pending)));
+    assert!(!may_download(
+        &nda,
+        &l,
+        "buyer",
+        Role::Buyer,
+        Some(&pending)
+    ));
     let approved = pending.decide(NdaStatus::Approved, "seller", at()).unwrap();
-    assert!(may_download(&nda, &l, "buyer", Role::Buyer, Some(&approved)));
+    assert!(may_download(
+        &nda,
+        &l,
+        "buyer",
+        Role::Buyer,
+        Some(&approved)
+    ));
     assert!(
         !may_download(&nda, &l, "intruder", Role::Buyer, Some(&approved)),
         "someone else's approval opens nothing"

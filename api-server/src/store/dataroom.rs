@@ -107,8 +107,6 @@ pub trait DataRoomStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 
     /// One page of requests matching the query, newest first.
-    async fn nda_requests_page(
-        &self,
-        query: &NdaQuery,
-    ) -> Result<ItemPage<NdaRequest>, StoreError>;
+    async fn nda_requests_page(&self, query: &NdaQuery)
+    -> Result<ItemPage<NdaRequest>, StoreError>;
 }

@@ -394,10 +394,7 @@ impl super::DataRoomStore for InstrumentedStore {
             .await
     }
 
-    async fn nda_request(
-        &self,
-        id: &str,
-    ) -> Result<Option<crate::domain::NdaRequest>, StoreError> {
+    async fn nda_request(&self, id: &str) -> Result<Option<crate::domain::NdaRequest>, StoreError> {
         self.timed("nda_request", self.inner.nda_request(id)).await
     }
 

@@ -45,9 +45,19 @@ pub async fn upload_list_download_and_delete(app: TestApp) {
     let pdf_id = doc["id"].as_str().unwrap().to_owned();
     assert_eq!(doc["file_name"], format!("{pdf_id}.pdf"));
 
-    let las = upload_ok(&app, &id, &seller, Part::file("7-12H.las", "text/plain", LAS.as_bytes()), "nda").await;
+    let las = upload_ok(
+        &app,
+        &id,
+        &seller,
+        Part::file("7-12H.las", "text/plain", LAS.as_bytes()),
+        "nda",
+    )
+    .await;
     assert_eq!(las["kind"], "las");
-    assert_eq!(las["title"], "7-12H.las", "the file's name is the default title");
+    assert_eq!(
+        las["title"], "7-12H.las",
+        "the file's name is the default title"
+    );
     let sheet = upload_ok(
         &app,
         &id,
@@ -58,10 +68,24 @@ pub async fn upload_list_download_and_delete(app: TestApp) {
     .await;
     assert_eq!(sheet["kind"], "xlsx");
     assert_eq!(sheet["title"], "model.xlsx", "directories are dropped");
-    let csv = upload_ok(&app, &id, &seller, Part::file("prod.csv", "text/csv", CSV.as_bytes()), "public").await;
+    let csv = upload_ok(
+        &app,
+        &id,
+        &seller,
+        Part::file("prod.csv", "text/csv", CSV.as_bytes()),
+        "public",
+    )
+    .await;
     assert_eq!(csv["kind"], "csv");
     let png = fixtures::png();
-    let image = upload_ok(&app, &id, &seller, Part::file("map.png", "image/png", &png), "public").await;
+    let image = upload_ok(
+        &app,
+        &id,
+        &seller,
+        Part::file("map.png", "image/png", &png),
+        "public",
+    )
+    .await;
     assert_eq!(image["kind"], "png");
 
     // The seller sees and may download everything, in upload order.
@@ -70,14 +94,23 @@ pub async fn upload_list_download_and_delete(app: TestApp) {
     assert_eq!(mine["full_access"], true);
     assert_eq!(mine["items"].as_array().unwrap().len(), 5);
     assert_eq!(mine["items"][0]["id"], pdf_id.as_str());
-    assert!(mine["items"].as_array().unwrap().iter().all(|d| d["can_download"] == true));
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["can_download"] == true)
+    );
 
     // A buyer sees the whole index but may download only the public documents.
     let theirs = app.get(&uri, &buyer).await.json();
     assert_eq!(theirs["full_access"], false);
     assert_eq!(theirs["nda_request"], Value::Null);
     assert_eq!(find(&theirs, &pdf_id)["can_download"], true);
-    assert_eq!(find(&theirs, las["id"].as_str().unwrap())["can_download"], false);
+    assert_eq!(
+        find(&theirs, las["id"].as_str().unwrap())["can_download"],
+        false
+    );
 
     let d = download(&app, &pdf_id, &buyer).await;
     assert_eq!(d.status, StatusCode::OK);
@@ -90,7 +123,10 @@ pub async fn upload_list_download_and_delete(app: TestApp) {
     assert_eq!(d.header("x-content-type-options"), "nosniff");
     assert_eq!(d.header("cache-control"), "private, no-store");
     let d = download(&app, image["id"].as_str().unwrap(), &buyer).await;
-    assert_eq!((d.status, d.header("content-type")), (StatusCode::OK, "image/png"));
+    assert_eq!(
+        (d.status, d.header("content-type")),
+        (StatusCode::OK, "image/png")
+    );
     assert_eq!(d.bytes, png);
     let d = download(&app, sheet["id"].as_str().unwrap(), &seller).await;
     assert_eq!(d.bytes, xlsx);
@@ -103,20 +139,39 @@ pub async fn upload_list_download_and_delete(app: TestApp) {
         .send()
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
-    assert_eq!(app.get(&uri, &seller).await.json()["items"].as_array().unwrap().len(), 4);
-    assert_eq!(download(&app, &pdf_id, &seller).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&uri, &seller).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(
+        download(&app, &pdf_id, &seller).await.status,
+        StatusCode::NOT_FOUND
+    );
     app.req(Method::DELETE, &format!("/api/v1/documents/{pdf_id}"))
         .token(&seller)
         .send()
         .await
         .assert_problem(404, "not-found");
-    assert_eq!(download(&app, "bad%20id", &seller).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        download(&app, "bad%20id", &seller).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     let types = audit_types(&app).await;
-    for kind in ["document_uploaded", "document_downloaded", "document_deleted"] {
+    for kind in [
+        "document_uploaded",
+        "document_downloaded",
+        "document_deleted",
+    ] {
         assert!(types.iter().any(|t| t == kind), "{kind} in {types:?}");
     }
-    assert_eq!(types.iter().filter(|t| *t == "document_uploaded").count(), 5);
+    assert_eq!(
+        types.iter().filter(|t| *t == "document_uploaded").count(),
+        5
+    );
 
     // Deleting the listing (withdrawn first) deletes its data room.
     let res = crate::post_json(
@@ -155,51 +210,117 @@ pub async fn uploads_are_checked_by_content_not_by_name_or_declared_type(app: Te
             .await
             .assert_problem(415, "unsupported-document");
     }
-    let detail = upload(&app, &id, &seller, &one(Part::file("model.xlsx", "application/octet-stream", &bomb)))
-        .await
-        .assert_problem(415, "unsupported-document");
+    let detail = upload(
+        &app,
+        &id,
+        &seller,
+        &one(Part::file("model.xlsx", "application/octet-stream", &bomb)),
+    )
+    .await
+    .assert_problem(415, "unsupported-document");
     assert!(detail.contains("expands"), "{detail}");
 
     // A PDF declared as PNG (by Content-Type or by name) is refused; generic declarations
     // are ignored and the content decides.
-    let detail = upload(&app, &id, &seller, &one(Part::file("scan.pdf", "image/png", pdf)))
-        .await
-        .assert_problem(415, "document-type-mismatch");
+    let detail = upload(
+        &app,
+        &id,
+        &seller,
+        &one(Part::file("scan.pdf", "image/png", pdf)),
+    )
+    .await
+    .assert_problem(415, "document-type-mismatch");
     assert!(detail.contains("PNG") && detail.contains("PDF"), "{detail}");
-    upload(&app, &id, &seller, &one(Part::file("scan.png", "application/octet-stream", pdf)))
-        .await
-        .assert_problem(415, "document-type-mismatch");
-    let doc = upload_ok(&app, &id, &seller, Part::file("scan.bin", "application/octet-stream", pdf), "public").await;
+    upload(
+        &app,
+        &id,
+        &seller,
+        &one(Part::file("scan.png", "application/octet-stream", pdf)),
+    )
+    .await
+    .assert_problem(415, "document-type-mismatch");
+    let doc = upload_ok(
+        &app,
+        &id,
+        &seller,
+        Part::file("scan.bin", "application/octet-stream", pdf),
+        "public",
+    )
+    .await;
     assert_eq!(doc["kind"], "pdf");
     let d = crate::download(&app, doc["id"].as_str().unwrap(), &seller).await;
-    assert_eq!(d.header("content-type"), "application/pdf", "served as what it is");
+    assert_eq!(
+        d.header("content-type"),
+        "application/pdf",
+        "served as what it is"
+    );
 
     // Broken text kinds and plain archives.
     let bad_las: &[u8] = b"~WELL INFORMATION\nSTRT.FT 1 :\n~V\nVERS. 2.0 :\nWRAP. NO :\n";
-    upload(&app, &id, &seller, &one(Part::file("w.las", "text/plain", bad_las)))
-        .await
-        .assert_problem(415, "unsupported-document");
+    upload(
+        &app,
+        &id,
+        &seller,
+        &one(Part::file("w.las", "text/plain", bad_las)),
+    )
+    .await
+    .assert_problem(415, "unsupported-document");
     let ragged: &[u8] = b"a,b,c\n1,2\n";
-    upload(&app, &id, &seller, &one(Part::file("r.csv", "text/csv", ragged)))
-        .await
-        .assert_problem(415, "unsupported-document");
+    upload(
+        &app,
+        &id,
+        &seller,
+        &one(Part::file("r.csv", "text/csv", ragged)),
+    )
+    .await
+    .assert_problem(415, "unsupported-document");
 
     // Form errors.
-    upload(&app, &id, &seller, &[Part::file("a.pdf", "application/pdf", pdf)])
-        .await
-        .assert_problem(422, "invalid-body");
-    upload(&app, &id, &seller, &[Part::file("a.pdf", "application/pdf", pdf), Part::text("visibility", "secret")])
-        .await
-        .assert_problem(422, "invalid-body");
+    upload(
+        &app,
+        &id,
+        &seller,
+        &[Part::file("a.pdf", "application/pdf", pdf)],
+    )
+    .await
+    .assert_problem(422, "invalid-body");
+    upload(
+        &app,
+        &id,
+        &seller,
+        &[
+            Part::file("a.pdf", "application/pdf", pdf),
+            Part::text("visibility", "secret"),
+        ],
+    )
+    .await
+    .assert_problem(422, "invalid-body");
     upload(&app, &id, &seller, &[Part::text("visibility", "nda")])
         .await
         .assert_problem(422, "invalid-body");
-    upload(&app, &id, &seller, &[Part::file("a.pdf", "application/pdf", pdf), Part::text("visibility", "nda"), Part::text("owner_id", "x")])
-        .await
-        .assert_problem(422, "invalid-body");
-    upload(&app, &id, &seller, &[Part::file("a.pdf", "application/pdf", b""), Part::text("visibility", "nda")])
-        .await
-        .assert_problem(422, "invalid-body");
+    upload(
+        &app,
+        &id,
+        &seller,
+        &[
+            Part::file("a.pdf", "application/pdf", pdf),
+            Part::text("visibility", "nda"),
+            Part::text("owner_id", "x"),
+        ],
+    )
+    .await
+    .assert_problem(422, "invalid-body");
+    upload(
+        &app,
+        &id,
+        &seller,
+        &[
+            Part::file("a.pdf", "application/pdf", b""),
+            Part::text("visibility", "nda"),
+        ],
+    )
+    .await
+    .assert_problem(422, "invalid-body");
     app.req(Method::POST, &format!("/api/v1/listings/{id}/documents"))
         .token(&seller)
         .json(serde_json::json!({ "file": "JVBERi0=" }))
@@ -207,6 +328,13 @@ pub async fn uploads_are_checked_by_content_not_by_name_or_declared_type(app: Te
         .await
         .assert_problem(415, "unsupported-media-type");
 
-    let list = app.get(&format!("/api/v1/listings/{id}/documents"), &seller).await.json();
-    assert_eq!(list["items"].as_array().unwrap().len(), 1, "only the valid PDF was stored");
+    let list = app
+        .get(&format!("/api/v1/listings/{id}/documents"), &seller)
+        .await
+        .json();
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "only the valid PDF was stored"
+    );
 }

@@ -18,7 +18,9 @@ pub fn pdf(size: usize) -> Vec<u8> {
 /// A 1x1 PNG.
 pub fn png() -> Vec<u8> {
     let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-    v.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89]);
+    v.extend_from_slice(&[
+        0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+    ]);
     v.extend_from_slice(b"\0\0\0\0IEND\xae\x42\x60\x82");
     v
 }

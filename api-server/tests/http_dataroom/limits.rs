@@ -14,17 +14,36 @@ pub async fn oversized_files_are_413_and_only_the_upload_route_admits_them(app: 
     // Exactly the limit is fine, and larger than any JSON body the API takes.
     let at_limit = fixtures::pdf(MAX_UPLOAD);
     assert!(at_limit.len() > 2 * BODY_LIMIT);
-    let doc = upload_ok(&app, &id, &seller, Part::file("a.pdf", "application/pdf", &at_limit), "public").await;
+    let doc = upload_ok(
+        &app,
+        &id,
+        &seller,
+        Part::file("a.pdf", "application/pdf", &at_limit),
+        "public",
+    )
+    .await;
     assert_eq!(doc["size_bytes"], MAX_UPLOAD);
 
     // One byte more: the file is refused while it is read.
     let over = fixtures::pdf(MAX_UPLOAD + 1);
-    let res = upload(&app, &id, &seller, &[Part::file("b.pdf", "application/pdf", &over), Part::text("visibility", "public")]).await;
+    let res = upload(
+        &app,
+        &id,
+        &seller,
+        &[
+            Part::file("b.pdf", "application/pdf", &over),
+            Part::text("visibility", "public"),
+        ],
+    )
+    .await;
     let detail = res.assert_problem(413, "file-too-large");
     assert!(detail.contains(&MAX_UPLOAD.to_string()), "{detail}");
     // Far more, streamed without a length: stopped by the route's body limit while read.
     let huge = fixtures::pdf(4 * MAX_UPLOAD);
-    let parts = [Part::file("c.pdf", "application/pdf", &huge), Part::text("visibility", "public")];
+    let parts = [
+        Part::file("c.pdf", "application/pdf", &huge),
+        Part::text("visibility", "public"),
+    ];
     upload(&app, &id, &seller, &parts)
         .await
         .assert_problem(413, "file-too-large");
@@ -34,7 +53,10 @@ pub async fn oversized_files_are_413_and_only_the_upload_route_admits_them(app: 
         .req(Method::POST, &format!("/api/v1/listings/{id}/documents"))
         .token(&seller)
         .header("content-length", &body.len().to_string())
-        .raw(&format!("multipart/form-data; boundary={}", crate::BOUNDARY), &body)
+        .raw(
+            &format!("multipart/form-data; boundary={}", crate::BOUNDARY),
+            &body,
+        )
         .send()
         .await;
     res.assert_problem(413, "payload-too-large");
@@ -56,7 +78,10 @@ pub async fn oversized_files_are_413_and_only_the_upload_route_admits_them(app: 
         .await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.body);
 
-    let list = app.get(&format!("/api/v1/listings/{id}/documents"), &seller).await.json();
+    let list = app
+        .get(&format!("/api/v1/listings/{id}/documents"), &seller)
+        .await
+        .json();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
 
@@ -74,17 +99,29 @@ pub async fn the_quota_is_per_seller_and_freed_by_deletes(app: TestApp) {
     let first = upload_ok(&app, &id, &seller, file(), "public").await;
     upload_ok(&app, &id, &seller, file(), "nda").await;
     upload_ok(&app, &second, &seller, file(), "public").await;
-    let res = upload(&app, &second, &seller, &[file(), Part::text("visibility", "public")]).await;
+    let res = upload(
+        &app,
+        &second,
+        &seller,
+        &[file(), Part::text("visibility", "public")],
+    )
+    .await;
     let detail = res.assert_problem(409, "quota-exceeded");
     assert!(detail.contains(&QUOTA.to_string()), "{detail}");
-    assert_eq!(app.store.stored_bytes(&seller_id).await.unwrap(), 3 * size as u64);
+    assert_eq!(
+        app.store.stored_bytes(&seller_id).await.unwrap(),
+        3 * size as u64
+    );
 
     // Another seller has a quota of their own.
     upload_ok(&app, &theirs, &other, file(), "public").await;
 
     // Deleting frees space.
     let res = app
-        .req(Method::DELETE, &format!("/api/v1/documents/{}", first["id"].as_str().unwrap()))
+        .req(
+            Method::DELETE,
+            &format!("/api/v1/documents/{}", first["id"].as_str().unwrap()),
+        )
         .token(&seller)
         .send()
         .await;

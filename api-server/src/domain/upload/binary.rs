@@ -54,7 +54,10 @@ pub fn check_png(bytes: &[u8]) -> Result<(), SniffError> {
         && bytes.get(8..12) == Some(&[0u8, 0, 0, 13][..])
         && bytes.get(12..16) == Some(&b"IHDR"[..]);
     if !ok_start {
-        return Err(malformed(DocumentKind::Png, "no IHDR chunk after the signature"));
+        return Err(malformed(
+            DocumentKind::Png,
+            "no IHDR chunk after the signature",
+        ));
     }
     let end = bytes.len().saturating_sub(8);
     if bytes.get(end..end + 4) != Some(&b"IEND"[..]) {

@@ -97,27 +97,42 @@ fn renamed_executables_are_refused() {
 fn truncated_or_fake_binaries_are_malformed() {
     assert!(matches!(
         sniff(b"%PDF-1.7\nno end marker", LIMITS),
-        Err(SniffError::Malformed { kind: DocumentKind::Pdf, .. })
+        Err(SniffError::Malformed {
+            kind: DocumentKind::Pdf,
+            ..
+        })
     ));
     let mut cut = png();
     cut.truncate(20);
     assert!(sniff(&cut, LIMITS).is_err());
     assert!(matches!(
         sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0], LIMITS),
-        Err(SniffError::Malformed { kind: DocumentKind::Jpeg, .. })
+        Err(SniffError::Malformed {
+            kind: DocumentKind::Jpeg,
+            ..
+        })
     ));
     assert_eq!(sniff(b"", LIMITS), Err(SniffError::Empty));
 }
 
 #[test]
 fn declared_types_and_names_map_to_kinds() {
-    assert_eq!(DocumentKind::from_declared_type("image/png"), Some(DocumentKind::Png));
+    assert_eq!(
+        DocumentKind::from_declared_type("image/png"),
+        Some(DocumentKind::Png)
+    );
     assert_eq!(
         DocumentKind::from_declared_type("Application/PDF; charset=x"),
         Some(DocumentKind::Pdf)
     );
-    assert_eq!(DocumentKind::from_declared_type("application/octet-stream"), None);
-    assert_eq!(DocumentKind::from_file_name("logs/w1.LAS"), Some(DocumentKind::Las));
+    assert_eq!(
+        DocumentKind::from_declared_type("application/octet-stream"),
+        None
+    );
+    assert_eq!(
+        DocumentKind::from_file_name("logs/w1.LAS"),
+        Some(DocumentKind::Las)
+    );
     assert_eq!(DocumentKind::from_file_name("setup.exe"), None);
     assert_eq!(DocumentKind::from_file_name("noext"), None);
 }
@@ -131,12 +146,18 @@ fn las_needs_a_version_section_first_with_vers_and_wrap() {
     let wrong_first = "~WELL INFORMATION\nSTRT.FT 1 :\n~V\nVERS. 2.0 :\nWRAP. NO :\n";
     assert!(matches!(
         sniff(wrong_first.as_bytes(), LIMITS),
-        Err(SniffError::Malformed { kind: DocumentKind::Las, .. })
+        Err(SniffError::Malformed {
+            kind: DocumentKind::Las,
+            ..
+        })
     ));
     let no_wrap = "~V\nVERS. 2.0 : CWLS\n~W\nWRAP. NO :\n";
     assert!(matches!(
         sniff(no_wrap.as_bytes(), LIMITS),
-        Err(SniffError::Malformed { kind: DocumentKind::Las, .. })
+        Err(SniffError::Malformed {
+            kind: DocumentKind::Las,
+            ..
+        })
     ));
     let bad_version = "~V\nVERS. 9.9 :\nWRAP. NO :\n";
     assert!(sniff(bad_version.as_bytes(), LIMITS).is_err());
@@ -149,9 +170,19 @@ fn csv_needs_consistent_rows_and_clean_text() {
         Err(SniffError::Unrecognised),
         "inconsistent rows"
     );
-    assert_eq!(sniff(b"just one column\nof prose\n", LIMITS), Err(SniffError::Unrecognised));
-    assert_eq!(sniff(b"a,b\n1,\0\n", LIMITS), Err(SniffError::Unrecognised), "NUL");
-    assert_eq!(sniff(b"a,b\n\xff\xfe,1\n", LIMITS), Err(SniffError::Unrecognised));
+    assert_eq!(
+        sniff(b"just one column\nof prose\n", LIMITS),
+        Err(SniffError::Unrecognised)
+    );
+    assert_eq!(
+        sniff(b"a,b\n1,\0\n", LIMITS),
+        Err(SniffError::Unrecognised),
+        "NUL"
+    );
+    assert_eq!(
+        sniff(b"a,b\n\xff\xfe,1\n", LIMITS),
+        Err(SniffError::Unrecognised)
+    );
     // Markup is never CSV, whether `infer` names it (HTML) or not.
     assert!(matches!(
         sniff(b"<html><script>a,b</script></html>\n", LIMITS),
@@ -169,7 +200,10 @@ fn zip_bombs_and_other_zips_are_refused() {
     // 2 MiB of zeros compress to a few KiB but expand past the 1 MiB limit.
     let bomb = xlsx(&[("xl/media/zeros.bin", vec![0; 2 << 20])]);
     assert!(bomb.len() < 64 * 1024, "{}", bomb.len());
-    assert!(matches!(sniff(&bomb, LIMITS), Err(SniffError::TooLargeUnpacked(_))));
+    assert!(matches!(
+        sniff(&bomb, LIMITS),
+        Err(SniffError::TooLargeUnpacked(_))
+    ));
 
     let many: Vec<(String, Vec<u8>)> = (0..60).map(|i| (format!("x/{i}"), vec![1])).collect();
     let many: Vec<(&str, Vec<u8>)> = many.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
@@ -179,12 +213,16 @@ fn zip_bombs_and_other_zips_are_refused() {
     ));
 
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    w.start_file("readme.txt", SimpleFileOptions::default()).unwrap();
+    w.start_file("readme.txt", SimpleFileOptions::default())
+        .unwrap();
     w.write_all(b"hello").unwrap();
     let plain_zip = w.finish().unwrap().into_inner();
     assert!(matches!(
         sniff(&plain_zip, LIMITS),
-        Err(SniffError::Malformed { kind: DocumentKind::Xlsx, .. })
+        Err(SniffError::Malformed {
+            kind: DocumentKind::Xlsx,
+            ..
+        })
     ));
 }
 
@@ -214,6 +252,12 @@ fn a_bomb_that_lies_about_its_sizes_is_stopped_while_decompressing() {
     let declared: u64 = (0..zip.len())
         .map(|i| zip.by_index_raw(i).unwrap().size())
         .sum();
-    assert!(declared <= LIMITS.max_unpacked_bytes, "the declared sizes pass");
-    assert!(matches!(sniff(&bomb, LIMITS), Err(SniffError::TooLargeUnpacked(_))));
+    assert!(
+        declared <= LIMITS.max_unpacked_bytes,
+        "the declared sizes pass"
+    );
+    assert!(matches!(
+        sniff(&bomb, LIMITS),
+        Err(SniffError::TooLargeUnpacked(_))
+    ));
 }

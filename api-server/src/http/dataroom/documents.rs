@@ -6,7 +6,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -88,7 +90,13 @@ pub async fn content(
 ) -> Result<Response, Problem> {
     let (doc, listing) = visible_document(&state, &id, &caller).await?;
     let request = own_request(&state, &listing, &caller).await?;
-    if !may_download(&doc, &listing, &caller.user_id, caller.role, request.as_ref()) {
+    if !may_download(
+        &doc,
+        &listing,
+        &caller.user_id,
+        caller.role,
+        request.as_ref(),
+    ) {
         state.auth().count_failure("forbidden");
         return Err(Problem::new(
             StatusCode::FORBIDDEN,
@@ -98,10 +106,14 @@ pub async fn content(
              and wait for the seller's approval.",
         ));
     }
-    let bytes = state.users().document_content(&doc.id).await?.ok_or_else(|| {
-        tracing::error!(document = %doc.id, "document bytes missing");
-        Problem::internal()
-    })?;
+    let bytes = state
+        .users()
+        .document_content(&doc.id)
+        .await?
+        .ok_or_else(|| {
+            tracing::error!(document = %doc.id, "document bytes missing");
+            Problem::internal()
+        })?;
     let detail = format!("listing={} document={}", doc.listing_id, doc.id);
     state
         .auth()
@@ -113,8 +125,9 @@ pub async fn content(
             &detail,
         )
         .await;
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", doc.file_name()))
-        .map_err(|_| Problem::internal())?;
+    let disposition =
+        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", doc.file_name()))
+            .map_err(|_| Problem::internal())?;
     let mut res = bytes.into_response();
     let headers = res.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(doc.kind.mime_type()));

@@ -91,7 +91,12 @@ pub async fn accept(
         ));
     }
     let now = state.settings().clock.now();
-    let request = NdaRequest::new(uuid::Uuid::now_v7().to_string(), &listing, &caller.user_id, now);
+    let request = NdaRequest::new(
+        uuid::Uuid::now_v7().to_string(),
+        &listing,
+        &caller.user_id,
+        now,
+    );
     let (stored, new) = state.users().request_nda(&request).await?;
     if !new {
         return Ok((StatusCode::OK, Json(stored.into())));

@@ -153,7 +153,9 @@ fn check_declared(form: &Form, kind: DocumentKind) -> Result<(), Problem> {
         ),
         (
             "file name",
-            form.file_name.as_deref().and_then(DocumentKind::from_file_name),
+            form.file_name
+                .as_deref()
+                .and_then(DocumentKind::from_file_name),
         ),
     ];
     for (how, named) in declared {

@@ -96,7 +96,9 @@ fn insert(
     }
     let size = i64::try_from(d.size_bytes).map_err(|e| corrupt(&d.id, e))?;
     let res = tx.execute(
-        &format!("INSERT INTO documents ({DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        &format!(
+            "INSERT INTO documents ({DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ),
         params![
             d.id,
             d.listing_id,
@@ -124,8 +126,13 @@ fn insert(
     Ok(Ok(()))
 }
 
-fn nda_for(conn: &Connection, listing: &str, buyer: &str) -> Result<Option<NdaRequest>, StoreError> {
-    let sql = format!("SELECT {NDA_COLUMNS} FROM nda_requests WHERE listing_id = ?1 AND buyer_id = ?2");
+fn nda_for(
+    conn: &Connection,
+    listing: &str,
+    buyer: &str,
+) -> Result<Option<NdaRequest>, StoreError> {
+    let sql =
+        format!("SELECT {NDA_COLUMNS} FROM nda_requests WHERE listing_id = ?1 AND buyer_id = ?2");
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let mut rows = stmt.query([listing, buyer]).map_err(backend)?;
     match rows.next().map_err(backend)? {
@@ -142,7 +149,9 @@ fn insert_nda(conn: &mut Connection, r: &NdaRequest) -> Result<(NdaRequest, bool
         return Ok((existing, false));
     }
     tx.execute(
-        &format!("INSERT INTO nda_requests ({NDA_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        &format!(
+            "INSERT INTO nda_requests ({NDA_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        ),
         params![
             r.id,
             r.listing_id,

@@ -226,7 +226,10 @@ impl DataRoomStore for MongoStore {
         }
         if let Err(e) = self.documents().insert_one(meta).await {
             // Leave no unreferenced bytes behind (best effort; the error is what matters).
-            let _ = self.blobs().delete_one(doc! { "_id": doc.id.as_str() }).await;
+            let _ = self
+                .blobs()
+                .delete_one(doc! { "_id": doc.id.as_str() })
+                .await;
             return Err(if is_duplicate_key(&e) {
                 StoreError::Conflict(doc.id.clone())
             } else {

@@ -145,7 +145,10 @@ pub async fn nda_requests_are_one_per_buyer_and_change_by_compare_and_set(store:
         !store.update_nda_request(&approved, 1).await.unwrap(),
         "stale version"
     );
-    assert_eq!(store.nda_request("r1").await.unwrap(), Some(approved.clone()));
+    assert_eq!(
+        store.nda_request("r1").await.unwrap(),
+        Some(approved.clone())
+    );
     assert_eq!(
         store.nda_request_for("l1", "b1").await.unwrap(),
         Some(approved)
