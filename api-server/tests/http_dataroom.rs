@@ -259,3 +259,32 @@ pub(crate) async fn audit_types(app: &TestApp) -> Vec<String> {
         .map(|e| e["type"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// The OpenAPI document describes the upload as a multipart form with a binary `file`.
+#[tokio::test]
+async fn openapi_documents_the_multipart_upload() {
+    let (store, _dir) = support::backends::embedded().await;
+    let app = TestApp::new(store, small_limits).await;
+    let doc = app.req(Method::GET, "/openapi.json").send().await.json();
+    let op = &doc["paths"]["/api/v1/listings/{id}/documents"]["post"];
+    let schema = &op["requestBody"]["content"]["multipart/form-data"]["schema"];
+    assert_eq!(schema["properties"]["file"]["format"], "binary", "{op}");
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        required.contains(&"file") && required.contains(&"visibility"),
+        "{schema}"
+    );
+    for status in ["201", "403", "409", "413", "415", "422"] {
+        assert!(op["responses"].get(status).is_some(), "{status}");
+    }
+    let content = &doc["paths"]["/api/v1/documents/{id}/content"]["get"]["responses"]["200"];
+    assert!(
+        content["content"].get("application/octet-stream").is_some(),
+        "{content}"
+    );
+}

@@ -225,7 +225,7 @@ impl ogf_api::store::DataRoomStore for FailingStore {
     async fn delete_document(&self, _: &str) -> Result<bool, StoreError> {
         Err((self.error)())
     }
-    async fn delete_listing_documents(&self, _: &str) -> Result<u64, StoreError> {
+    async fn delete_data_room(&self, _: &str) -> Result<u64, StoreError> {
         Err((self.error)())
     }
     async fn stored_bytes(&self, _: &str) -> Result<u64, StoreError> {

@@ -271,7 +271,7 @@ pub async fn delete(
         return Err(changed_meanwhile());
     }
     // Its data room goes with it (and stops counting against the seller's quota).
-    let documents = state.users().delete_listing_documents(&current.id).await?;
+    let documents = state.users().delete_data_room(&current.id).await?;
     let detail = if documents > 0 {
         format!("listing={} documents={documents}", current.id)
     } else {

@@ -79,8 +79,9 @@ pub trait DataRoomStore: Send + Sync {
     /// Deletes a document and its bytes; `false` if there was none.
     async fn delete_document(&self, id: &str) -> Result<bool, StoreError>;
 
-    /// Deletes every document of a listing (the listing was deleted); how many.
-    async fn delete_listing_documents(&self, listing_id: &str) -> Result<u64, StoreError>;
+    /// Deletes a listing's data room (the listing was deleted): every document with its bytes,
+    /// and every NDA request. Returns how many documents.
+    async fn delete_data_room(&self, listing_id: &str) -> Result<u64, StoreError>;
 
     /// Bytes stored for this owner.
     async fn stored_bytes(&self, owner_id: &str) -> Result<u64, StoreError>;

@@ -373,12 +373,9 @@ impl super::DataRoomStore for InstrumentedStore {
             .await
     }
 
-    async fn delete_listing_documents(&self, listing_id: &str) -> Result<u64, StoreError> {
-        self.timed(
-            "delete_listing_documents",
-            self.inner.delete_listing_documents(listing_id),
-        )
-        .await
+    async fn delete_data_room(&self, listing_id: &str) -> Result<u64, StoreError> {
+        self.timed("delete_data_room", self.inner.delete_data_room(listing_id))
+            .await
     }
 
     async fn stored_bytes(&self, owner_id: &str) -> Result<u64, StoreError> {

@@ -250,7 +250,7 @@ impl DataRoomStore for EmbeddedStore {
         .await
     }
 
-    async fn delete_listing_documents(&self, listing_id: &str) -> Result<u64, StoreError> {
+    async fn delete_data_room(&self, listing_id: &str) -> Result<u64, StoreError> {
         let id = listing_id.to_owned();
         self.write(move |conn| {
             let tx = conn.transaction().map_err(backend)?;
@@ -262,6 +262,8 @@ impl DataRoomStore for EmbeddedStore {
             .map_err(backend)?;
             let n = tx
                 .execute("DELETE FROM documents WHERE listing_id = ?1", [&id])
+                .map_err(backend)?;
+            tx.execute("DELETE FROM nda_requests WHERE listing_id = ?1", [&id])
                 .map_err(backend)?;
             tx.commit().map_err(backend)?;
             Ok(u64::try_from(n).unwrap_or(0))

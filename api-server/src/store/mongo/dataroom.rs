@@ -283,7 +283,11 @@ impl DataRoomStore for MongoStore {
         Ok(res.deleted_count == 1)
     }
 
-    async fn delete_listing_documents(&self, listing_id: &str) -> Result<u64, StoreError> {
+    async fn delete_data_room(&self, listing_id: &str) -> Result<u64, StoreError> {
+        self.ndas()
+            .delete_many(doc! { "listing_id": listing_id })
+            .await
+            .map_err(|e| map(e, "delete NDA requests"))?;
         let ids: Vec<Bson> = self
             .listing_documents(listing_id)
             .await?

@@ -66,7 +66,7 @@ pub async fn documents_round_trip_with_their_bytes_in_upload_order(store: &dyn S
     assert!(store.delete_document("d2").await.unwrap());
     assert!(!store.delete_document("d2").await.unwrap());
     assert_eq!(store.document_content("d2").await.unwrap(), None);
-    assert_eq!(store.delete_listing_documents("l2").await.unwrap(), 1);
+    assert_eq!(store.delete_data_room("l2").await.unwrap(), 1);
     assert_eq!(store.document("d3").await.unwrap(), None);
     assert_eq!(store.listing_documents("l1").await.unwrap(), vec![small]);
 }
@@ -188,4 +188,10 @@ pub async fn nda_requests_are_one_per_buyer_and_change_by_compare_and_set(store:
         .map(|r| r.buyer_id)
         .collect();
     assert_eq!(listing_ids, ["b2", "b1"]);
+
+    // Deleting the listing's data room removes its requests (and only its requests).
+    assert_eq!(store.delete_data_room("l1").await.unwrap(), 0);
+    assert_eq!(store.nda_request("r1").await.unwrap(), None);
+    assert_eq!(store.nda_request_for("l1", "b2").await.unwrap(), None);
+    assert!(store.nda_request("r3").await.unwrap().is_some());
 }
