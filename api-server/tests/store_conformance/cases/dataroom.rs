@@ -33,7 +33,8 @@ fn bytes(size: u64) -> Vec<u8> {
 }
 
 pub async fn documents_round_trip_with_their_bytes_in_upload_order(store: &dyn Store) {
-    let big = doc("d2", "l1", "s1", 3 << 20, 1);
+    // The default upload limit, 10 MiB, fits in one BSON document too.
+    let big = doc("d2", "l1", "s1", 10 << 20, 1);
     let small = doc("d1", "l1", "s1", 300, 2);
     let other = doc("d3", "l2", "s1", 10, 0);
     for d in [&big, &small, &other] {
@@ -51,8 +52,8 @@ pub async fn documents_round_trip_with_their_bytes_in_upload_order(store: &dyn S
     assert_eq!(store.document("nope").await.unwrap(), None);
     assert_eq!(
         store.document_content("d2").await.unwrap().unwrap(),
-        bytes(3 << 20),
-        "3 MiB kept byte for byte"
+        bytes(10 << 20),
+        "10 MiB kept byte for byte"
     );
     assert_eq!(store.document_content("nope").await.unwrap(), None);
     let ids: Vec<String> = store
