@@ -124,6 +124,12 @@ pub struct ServeArgs {
     /// Largest request body, bytes.
     #[arg(long, env = "OGF_BODY_LIMIT_BYTES", default_value_t = 1_048_576)]
     pub body_limit_bytes: usize,
+    /// Largest data-room upload (one file), bytes (at most 15 MiB).
+    #[arg(long, env = "OGF_UPLOAD_MAX_BYTES", default_value_t = crate::settings::DEFAULT_UPLOAD_MAX_BYTES)]
+    pub upload_max_bytes: usize,
+    /// Data-room storage per seller, bytes.
+    #[arg(long, env = "OGF_UPLOAD_QUOTA_BYTES", default_value_t = crate::settings::DEFAULT_UPLOAD_QUOTA_BYTES)]
+    pub upload_quota_bytes: u64,
     /// Request timeout, seconds.
     #[arg(long, env = "OGF_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
@@ -229,6 +235,14 @@ impl ServeArgs {
                 "body limit and request timeout must be positive",
             ));
         }
+        if self.upload_max_bytes == 0
+            || self.upload_max_bytes > crate::settings::UPLOAD_MAX_BYTES_CEILING
+        {
+            return Err(invalid(
+                "OGF_UPLOAD_MAX_BYTES",
+                "must be within 1 byte - 15 MiB (documents are stored as one database record)",
+            ));
+        }
         let mut settings = Settings::new(secret);
         settings.access_ttl = TimeDelta::seconds(i64::from(self.access_token_ttl_seconds));
         settings.auth = AuthPolicy {
@@ -251,6 +265,8 @@ impl ServeArgs {
             user_per_minute: self.rate_limit_user_per_minute,
         };
         settings.body_limit_bytes = self.body_limit_bytes;
+        settings.upload_max_bytes = self.upload_max_bytes;
+        settings.upload_quota_bytes = self.upload_quota_bytes;
         settings.request_timeout = Duration::from_secs(self.request_timeout_seconds);
         settings.cors_origins = parse_origins(&self.cors_origins)?;
         settings.trusted_proxies = parse_proxies(&self.trusted_proxies)?;
@@ -335,6 +351,21 @@ mod tests {
         );
         assert_eq!(s.access_ttl, TimeDelta::minutes(15));
         assert!(!format!("{s:?}").contains(&key), "Debug hides the key");
+    }
+
+    #[test]
+    fn upload_limits_become_settings_within_the_ceiling() {
+        let a = parse(&["--upload-max-bytes", "2048", "--upload-quota-bytes", "4096"]);
+        let s = a.settings().unwrap().0;
+        assert_eq!((s.upload_max_bytes, s.upload_quota_bytes), (2048, 4096));
+        let d = parse(&[]).settings().unwrap().0;
+        assert_eq!(d.upload_max_bytes, 10 * 1024 * 1024);
+        assert!(parse(&["--upload-max-bytes", "0"]).settings().is_err());
+        assert!(
+            parse(&["--upload-max-bytes", "16777216"])
+                .settings()
+                .is_err()
+        );
     }
 
     #[test]

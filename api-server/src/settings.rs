@@ -22,6 +22,14 @@ pub const DEFAULT_ANALYTICS_CACHE_TTL: Duration = Duration::from_secs(1800);
 /// Default lifetime of cached public profiles.
 pub const DEFAULT_PROFILE_CACHE_TTL: Duration = Duration::from_secs(3600);
 
+/// Default largest data-room upload: 10 MiB.
+pub const DEFAULT_UPLOAD_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// Largest upload limit that may be configured: a document is stored as one BSON binary,
+/// and MongoDB documents are at most 16 MiB.
+pub const UPLOAD_MAX_BYTES_CEILING: usize = 15 * 1024 * 1024;
+/// Default data-room storage per seller: 500 MiB.
+pub const DEFAULT_UPLOAD_QUOTA_BYTES: u64 = 500 * 1024 * 1024;
+
 /// Request rate limits; 0 disables a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
@@ -72,6 +80,11 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     /// Largest accepted request body, bytes.
     pub body_limit_bytes: usize,
+    /// Largest data-room upload (one file), bytes; its route alone admits bodies this large
+    /// (plus the multipart framing).
+    pub upload_max_bytes: usize,
+    /// Bytes of data-room documents one seller may store in total.
+    pub upload_quota_bytes: u64,
     /// Longest time a request may take before a `408` problem.
     pub request_timeout: Duration,
     /// Origins allowed by CORS (none: no cross-origin access).
@@ -85,7 +98,7 @@ pub struct Settings {
 impl Settings {
     /// The defaults, with this key: 15-minute access tokens, 7-day refresh tokens, lockout
     /// after 5 failures in 15 minutes, a 5-second session cache, 5/min auth, 200/day anonymous, 600/min per user,
-    /// 1 MiB bodies, 30 s timeout, no CORS origins, no trusted proxies, the system clock.
+    /// 1 MiB bodies (10 MiB uploads, 500 MiB per seller), 30 s timeout, no CORS origins, no trusted proxies, the system clock.
     pub fn new(jwt_secret: JwtSecret) -> Self {
         Self {
             jwt_secret,
@@ -98,6 +111,8 @@ impl Settings {
             profile_cache_ttl: DEFAULT_PROFILE_CACHE_TTL,
             rate_limits: RateLimits::default(),
             body_limit_bytes: 1024 * 1024,
+            upload_max_bytes: DEFAULT_UPLOAD_MAX_BYTES,
+            upload_quota_bytes: DEFAULT_UPLOAD_QUOTA_BYTES,
             request_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),

@@ -48,7 +48,7 @@ on_both_stores!(
     dashboard::dashboard_counts_views_unique_viewers_bids_offers_and_sales,
     dashboard::analytics_authorization_and_validation,
     dashboard::admin_overview_counts_registrations_and_listings,
-    dashboard::dashboard_counts_watchers_from_the_watchlist,
+    dashboard::dashboard_counts_watchers_and_nda_requests,
     cache::search_cache_hits_and_is_invalidated_by_writes,
     cache::cached_search_never_shows_a_reserve_price_to_others,
     cache::analytics_cache_is_per_seller,

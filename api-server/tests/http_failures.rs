@@ -379,3 +379,67 @@ async fn a_request_that_takes_too_long_is_a_408_problem() {
     assert!(res.headers.contains_key("x-request-id"));
     assert!(res.headers.contains_key("content-security-policy"));
 }
+#[async_trait]
+impl ogf_api::store::DataRoomStore for FailingStore {
+    async fn insert_document(
+        &self,
+        _: &ogf_api::domain::Document,
+        _: &[u8],
+        _: u64,
+    ) -> Result<Result<(), ogf_api::store::dataroom::QuotaExceeded>, StoreError> {
+        Err((self.error)())
+    }
+    async fn document(&self, _: &str) -> Result<Option<ogf_api::domain::Document>, StoreError> {
+        Err((self.error)())
+    }
+    async fn document_content(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Err((self.error)())
+    }
+    async fn listing_documents(
+        &self,
+        _: &str,
+    ) -> Result<Vec<ogf_api::domain::Document>, StoreError> {
+        Err((self.error)())
+    }
+    async fn delete_document(&self, _: &str) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn delete_data_room(&self, _: &str) -> Result<u64, StoreError> {
+        Err((self.error)())
+    }
+    async fn stored_bytes(&self, _: &str) -> Result<u64, StoreError> {
+        Err((self.error)())
+    }
+    async fn request_nda(
+        &self,
+        _: &ogf_api::domain::NdaRequest,
+    ) -> Result<(ogf_api::domain::NdaRequest, bool), StoreError> {
+        Err((self.error)())
+    }
+    async fn nda_request(
+        &self,
+        _: &str,
+    ) -> Result<Option<ogf_api::domain::NdaRequest>, StoreError> {
+        Err((self.error)())
+    }
+    async fn nda_request_for(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Result<Option<ogf_api::domain::NdaRequest>, StoreError> {
+        Err((self.error)())
+    }
+    async fn update_nda_request(
+        &self,
+        _: &ogf_api::domain::NdaRequest,
+        _: i64,
+    ) -> Result<bool, StoreError> {
+        Err((self.error)())
+    }
+    async fn nda_requests_page(
+        &self,
+        _: &ogf_api::store::dataroom::NdaQuery,
+    ) -> Result<ogf_api::store::bids::ItemPage<ogf_api::domain::NdaRequest>, StoreError> {
+        Err((self.error)())
+    }
+}

@@ -121,6 +121,8 @@ async fn served_document_is_openapi_3_1_with_problem_errors() {
             let personal = path.contains("/conversations") || path.starts_with("/api/v1/me/");
             // Public seller profiles need none.
             let profile = path.starts_with("/api/v1/users/{id}/profile");
+            // Data rooms (documents, NDA requests) too.
+            let data_room = path.contains("/documents") || path.contains("/nda");
             let public = (path.starts_with("/api/v1/auth/") && path != "/api/v1/auth/logout"
                 || !path.contains("/users")
                     && !path.contains("/admin")
@@ -128,6 +130,7 @@ async fn served_document_is_openapi_3_1_with_problem_errors() {
                 && !listing_write
                 && !trading
                 && !personal
+                && !data_room
                 || profile;
             if optional {
                 assert!(

@@ -76,6 +76,10 @@ conformance!(
     concurrent_saved_search_creations_respect_the_cap,
     activity_counts_match_the_reference,
     seller_listings_groups_and_registrations,
+    documents_round_trip_with_their_bytes_in_upload_order,
+    document_quota_counts_per_owner_and_refuses_overruns,
+    concurrent_uploads_never_pass_the_quota_together,
+    nda_requests_are_one_per_buyer_and_change_by_compare_and_set,
 );
 
 #[tokio::test]
@@ -96,6 +100,8 @@ async fn mongodb_indexes_are_created_idempotently() {
             (mongo::WATCHLIST, indexes::watchlist_indexes()),
             (mongo::SAVED_SEARCHES, indexes::saved_search_indexes()),
             (mongo::ACTIVITY, indexes::activity_indexes()),
+            (mongo::DOCUMENTS, indexes::document_indexes()),
+            (mongo::NDA_REQUESTS, indexes::nda_indexes()),
         ];
         let mut before = Vec::new();
         for (collection, specs) in &collections {

@@ -53,6 +53,22 @@ wire_enum!(
         OfferMade => "offer_made",
         /// An offer changed status (`detail`: `listing=<id> offer=<id> pending->accepted`).
         OfferStatusChanged => "offer_status_changed",
+        /// A buyer accepted a listing's NDA and asked for data-room access (`detail`:
+        /// `listing=<id> request=<id>`).
+        NdaAccepted => "nda_accepted",
+        /// The seller (or an admin) opened the data room to a buyer (`detail`: `listing=<id>
+        /// request=<id> pending->approved`).
+        DataRoomAccessApproved => "data_room_access_approved",
+        /// The seller (or an admin) refused or revoked a buyer's access (`detail`:
+        /// `listing=<id> request=<id> pending->denied`).
+        DataRoomAccessDenied => "data_room_access_denied",
+        /// A document was added to a data room (`detail`: `listing=<id> document=<id>
+        /// kind=pdf bytes=<n> visibility=nda`).
+        DocumentUploaded => "document_uploaded",
+        /// A document was downloaded (`detail`: `listing=<id> document=<id>`).
+        DocumentDownloaded => "document_downloaded",
+        /// A document was removed from a data room (`detail`: `listing=<id> document=<id>`).
+        DocumentDeleted => "document_deleted",
     }
 );
 

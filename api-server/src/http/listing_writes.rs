@@ -282,7 +282,13 @@ pub async fn delete(
     {
         return Err(changed_meanwhile());
     }
-    let detail = format!("listing={}", current.id);
+    // Its data room goes with it (and stops counting against the seller's quota).
+    let documents = state.users().delete_data_room(&current.id).await?;
+    let detail = if documents > 0 {
+        format!("listing={} documents={documents}", current.id)
+    } else {
+        format!("listing={}", current.id)
+    };
     audit(
         &state,
         AuditKind::ListingDeleted,

@@ -8,6 +8,7 @@ pub mod bids;
 pub mod client_ip;
 pub mod conversation_views;
 pub mod conversations;
+pub mod dataroom;
 pub mod extract;
 pub mod health;
 pub mod json_body;
@@ -38,13 +39,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use ipnet::IpNet;
 use prometheus::Registry;
 use tower::ServiceBuilder;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -249,14 +249,12 @@ impl AppState {
 }
 
 /// The router with every route, and around it (outermost first): request ids, tracing,
-/// security headers, CORS, metrics, problem bodies, timeout, rate limits, body size limit.
+/// security headers, CORS, metrics, problem bodies, timeout, rate limits; each route has its
+/// body size limit ([`routes::router`]).
 pub fn app(state: AppState) -> Router {
     let settings = state.settings();
-    let limit = settings.body_limit_bytes;
-    routes::router()
+    routes::router(settings.body_limit_bytes, settings.upload_max_bytes)
         .fallback(problem::no_route)
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
         .layer(from_fn_with_state(state.clone(), rate_limit::enforce))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

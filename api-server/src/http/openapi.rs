@@ -57,6 +57,9 @@ wire_enum_schema!(
     SaleType,
     EquipmentCondition,
     OfferStatus,
+    crate::domain::DocumentKind,
+    crate::domain::DocumentVisibility,
+    crate::domain::NdaStatus,
     crate::domain::market::Series,
     crate::domain::market::Interval,
     crate::domain::market::PriceSource
@@ -124,6 +127,15 @@ wire_enum_schema!(
         super::analytics::seller_dashboard,
         super::analytics::admin_overview,
         super::profiles::get,
+        super::dataroom::upload::create,
+        super::dataroom::documents::list,
+        super::dataroom::documents::content,
+        super::dataroom::documents::delete,
+        super::dataroom::nda::accept,
+        super::dataroom::nda::for_listing,
+        super::dataroom::nda::approve,
+        super::dataroom::nda::deny,
+        super::dataroom::nda::mine,
     ),
     components(schemas(ProblemDetails)),
     modifiers(&CommonResponses),
@@ -139,6 +151,7 @@ wire_enum_schema!(
         (name = "conversations", description = "Buyer–seller message threads about listings, inbox, unread counts"),
         (name = "watchlist", description = "The caller's watched listings and saved searches with new matches"),
         (name = "analytics", description = "Seller dashboards and the admin overview"),
+        (name = "data room", description = "Listing documents (uploads checked by content) and NDA access requests"),
     )
 )]
 #[derive(Debug)]

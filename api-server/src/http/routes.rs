@@ -1,9 +1,13 @@
 //! Every route of the app, in one table: [`super::app`] mounts exactly this table, and the
 //! OpenAPI completeness test walks it.
 
+use std::convert::Infallible;
+
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use tower_http::limit::RequestBodyLimitLayer;
 
 use super::{
     AppState, admin, audit, auth, bids, health, listing_writes, listings, metrics, offers, openapi,
@@ -206,19 +210,79 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/users/{id}/profile",
             get(super::profiles::get),
         ),
+        (
+            Method::POST,
+            UPLOAD_PATH,
+            post(super::dataroom::upload::create),
+        ),
+        (
+            Method::GET,
+            "/api/v1/listings/{id}/documents",
+            get(super::dataroom::documents::list),
+        ),
+        (
+            Method::GET,
+            "/api/v1/documents/{id}/content",
+            get(super::dataroom::documents::content),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/documents/{id}",
+            delete(super::dataroom::documents::delete),
+        ),
+        (
+            Method::POST,
+            "/api/v1/listings/{id}/nda",
+            post(super::dataroom::nda::accept),
+        ),
+        (
+            Method::GET,
+            "/api/v1/listings/{id}/nda-requests",
+            get(super::dataroom::nda::for_listing),
+        ),
+        (
+            Method::POST,
+            "/api/v1/nda-requests/{id}/approve",
+            post(super::dataroom::nda::approve),
+        ),
+        (
+            Method::POST,
+            "/api/v1/nda-requests/{id}/deny",
+            post(super::dataroom::nda::deny),
+        ),
+        (
+            Method::GET,
+            "/api/v1/me/nda-requests",
+            get(super::dataroom::nda::mine),
+        ),
     ]
 }
+
+/// The data-room upload route: the only one that admits bodies over the JSON limit.
+pub const UPLOAD_PATH: &str = "/api/v1/listings/{id}/documents";
+/// Room for the multipart framing and the small parts around an upload's file.
+pub const MULTIPART_OVERHEAD_BYTES: usize = 64 * 1024;
 
 /// `(method, path template)` of every mounted route.
 pub fn routes() -> Vec<(Method, &'static str)> {
     table().into_iter().map(|(m, p, _)| (m, p)).collect()
 }
 
-/// A router with every route of the table.
-pub fn router() -> Router<AppState> {
+/// A router with every route of the table, each limited to `body_limit` bytes of body except
+/// the upload route ([`UPLOAD_PATH`]), limited to `upload_limit` plus the multipart framing
+/// (the upload handler enforces `upload_limit` on the file itself).
+pub fn router(body_limit: usize, upload_limit: usize) -> Router<AppState> {
     table()
         .into_iter()
-        .fold(Router::new(), |r, (_, path, handler)| {
+        .fold(Router::new(), |r, (method, path, handler)| {
+            let limit = if method == Method::POST && path == UPLOAD_PATH {
+                upload_limit.saturating_add(MULTIPART_OVERHEAD_BYTES)
+            } else {
+                body_limit
+            };
+            let handler = handler
+                .layer::<_, Infallible>(DefaultBodyLimit::max(limit))
+                .layer::<_, Infallible>(RequestBodyLimitLayer::new(limit));
             r.route(path, handler)
         })
 }

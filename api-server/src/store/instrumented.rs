@@ -506,6 +506,101 @@ impl super::WatchlistStore for InstrumentedStore {
     }
 }
 
+#[async_trait]
+impl super::DataRoomStore for InstrumentedStore {
+    async fn insert_document(
+        &self,
+        doc: &crate::domain::Document,
+        content: &[u8],
+        quota_bytes: u64,
+    ) -> Result<Result<(), super::dataroom::QuotaExceeded>, StoreError> {
+        self.timed(
+            "insert_document",
+            self.inner.insert_document(doc, content, quota_bytes),
+        )
+        .await
+    }
+
+    async fn document(&self, id: &str) -> Result<Option<crate::domain::Document>, StoreError> {
+        self.timed("document", self.inner.document(id)).await
+    }
+
+    async fn document_content(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.timed("document_content", self.inner.document_content(id))
+            .await
+    }
+
+    async fn listing_documents(
+        &self,
+        listing_id: &str,
+    ) -> Result<Vec<crate::domain::Document>, StoreError> {
+        self.timed(
+            "listing_documents",
+            self.inner.listing_documents(listing_id),
+        )
+        .await
+    }
+
+    async fn delete_document(&self, id: &str) -> Result<bool, StoreError> {
+        self.timed("delete_document", self.inner.delete_document(id))
+            .await
+    }
+
+    async fn delete_data_room(&self, listing_id: &str) -> Result<u64, StoreError> {
+        self.timed("delete_data_room", self.inner.delete_data_room(listing_id))
+            .await
+    }
+
+    async fn stored_bytes(&self, owner_id: &str) -> Result<u64, StoreError> {
+        self.timed("stored_bytes", self.inner.stored_bytes(owner_id))
+            .await
+    }
+
+    async fn request_nda(
+        &self,
+        request: &crate::domain::NdaRequest,
+    ) -> Result<(crate::domain::NdaRequest, bool), StoreError> {
+        self.timed("request_nda", self.inner.request_nda(request))
+            .await
+    }
+
+    async fn nda_request(&self, id: &str) -> Result<Option<crate::domain::NdaRequest>, StoreError> {
+        self.timed("nda_request", self.inner.nda_request(id)).await
+    }
+
+    async fn nda_request_for(
+        &self,
+        listing_id: &str,
+        buyer_id: &str,
+    ) -> Result<Option<crate::domain::NdaRequest>, StoreError> {
+        self.timed(
+            "nda_request_for",
+            self.inner.nda_request_for(listing_id, buyer_id),
+        )
+        .await
+    }
+
+    async fn update_nda_request(
+        &self,
+        request: &crate::domain::NdaRequest,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        self.timed(
+            "update_nda_request",
+            self.inner.update_nda_request(request, expected_version),
+        )
+        .await
+    }
+
+    async fn nda_requests_page(
+        &self,
+        query: &super::dataroom::NdaQuery,
+    ) -> Result<super::bids::ItemPage<crate::domain::NdaRequest>, StoreError> {
+        self.timed("nda_requests_page", self.inner.nda_requests_page(query))
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

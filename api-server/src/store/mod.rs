@@ -6,6 +6,7 @@ pub mod activity;
 pub mod audit;
 pub mod bids;
 pub mod conversations;
+pub mod dataroom;
 pub mod embedded;
 pub mod instrumented;
 mod instrumented_activity;
@@ -25,6 +26,7 @@ pub use activity::ActivityStore;
 pub use audit::AuditStore;
 pub use bids::BidStore;
 pub use conversations::ConversationStore;
+pub use dataroom::DataRoomStore;
 pub use embedded::EmbeddedStore;
 pub use instrumented::InstrumentedStore;
 pub use market::MarketStore;
@@ -130,7 +132,7 @@ pub trait ListingStore: Send + Sync + fmt::Debug {
 }
 
 /// Everything the API persists: listings, accounts and sessions, the audit log, market data,
-/// bids and offers, conversations, watchlists and saved searches, listing activity.
+/// bids and offers, conversations, watchlists and saved searches, listing activity, data rooms.
 pub trait Store:
     ListingStore
     + UserStore
@@ -140,6 +142,7 @@ pub trait Store:
     + ConversationStore
     + WatchlistStore
     + ActivityStore
+    + DataRoomStore
 {
 }
 
@@ -152,5 +155,6 @@ impl<T> Store for T where
         + ConversationStore
         + WatchlistStore
         + ActivityStore
+        + DataRoomStore
 {
 }

@@ -234,7 +234,7 @@ pub async fn admin_overview_counts_registrations_and_listings(app: TestApp) {
     assert_eq!(o["active_auctions"], 1);
 }
 
-pub async fn dashboard_counts_watchers_from_the_watchlist(app: TestApp) {
+pub async fn dashboard_counts_watchers_and_nda_requests(app: TestApp) {
     let (_, seller, _) = app.user("seller@example.com", "seller").await;
     let (_, b1, _) = app.user("b1@example.com", "buyer").await;
     let (_, b2, _) = app.user("b2@example.com", "buyer").await;
@@ -252,6 +252,18 @@ pub async fn dashboard_counts_watchers_from_the_watchlist(app: TestApp) {
     let res = app.req(Method::DELETE, &watch_uri).token(&b1).send().await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
 
+    // An NDA request counts once; accepting the NDA again changes nothing.
+    for want in [StatusCode::CREATED, StatusCode::OK] {
+        let res = post(
+            &app,
+            &format!("/api/v1/listings/{id}/nda"),
+            &b1,
+            json!({ "accept": true }),
+        )
+        .await;
+        assert_eq!(res.status, want, "{}", res.body);
+    }
+
     let day = today(&app);
     let res = get(
         &app,
@@ -265,4 +277,5 @@ pub async fn dashboard_counts_watchers_from_the_watchlist(app: TestApp) {
     assert_eq!(l["totals"]["watchers"], 1, "{l}");
     assert_eq!(l["totals"]["new_watches"], 2, "{l}");
     assert_eq!(l["days"][0]["unwatches"], 1, "{l}");
+    assert_eq!(l["totals"]["nda_requests"], 1, "{l}");
 }

@@ -152,7 +152,7 @@ fn write_offer(conn: &Connection, o: &Offer, expected_version: i64) -> Result<bo
 }
 
 /// A keyset page query: `filters` ANDed, newest first by `time_col`.
-fn page<T>(
+pub(super) fn page<T>(
     conn: &Connection,
     table_sql: &str,
     time_col: &str,

@@ -9,6 +9,7 @@ mod activity;
 mod audit;
 mod bids;
 mod conversations;
+mod dataroom;
 pub mod dump;
 mod listings;
 mod load;

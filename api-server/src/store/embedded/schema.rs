@@ -245,6 +245,40 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX activity_seller_day ON activity (seller_id, day);
     CREATE INDEX activity_listing_day ON activity (listing_id, day);",
+    // 9: data rooms. Document bytes are BLOBs in their own table (lists never read them; backups
+    // and restores carry them with their metadata). One NDA request per buyer and listing.
+    "CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        listing_id TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        uploader_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        visibility TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        uploaded_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX documents_listing ON documents (listing_id, uploaded_at_ms, id);
+    CREATE INDEX documents_owner ON documents (owner_id, size_bytes);
+    CREATE TABLE document_blobs (
+        document_id TEXT PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+        content BLOB NOT NULL
+    );
+    CREATE TABLE nda_requests (
+        id TEXT PRIMARY KEY,
+        listing_id TEXT NOT NULL,
+        buyer_id TEXT NOT NULL,
+        seller_id TEXT,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        decided_by TEXT,
+        UNIQUE (listing_id, buyer_id)
+    );
+    CREATE INDEX nda_listing_newest ON nda_requests (listing_id, created_at_ms DESC, id DESC);
+    CREATE INDEX nda_buyer_newest ON nda_requests (buyer_id, created_at_ms DESC, id DESC);",
 ];
 
 /// The schema version this binary writes.

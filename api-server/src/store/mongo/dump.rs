@@ -57,6 +57,8 @@ pub fn indexes_for(name: &str) -> Vec<IndexSpec> {
         super::WATCHLIST => indexes::watchlist_indexes(),
         super::SAVED_SEARCHES => indexes::saved_search_indexes(),
         super::ACTIVITY => indexes::activity_indexes(),
+        super::DOCUMENTS => indexes::document_indexes(),
+        super::NDA_REQUESTS => indexes::nda_indexes(),
         _ => Vec::new(),
     }
 }

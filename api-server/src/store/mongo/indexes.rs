@@ -244,3 +244,30 @@ pub async fn ensure<T: Send + Sync>(
     }
     Ok(())
 }
+/// Indexes of `documents`: a listing's documents in upload order, and an owner's documents
+/// with their sizes (the quota sum). `document_blobs` needs only its `_id`.
+pub fn document_indexes() -> Vec<IndexSpec> {
+    vec![
+        index(
+            "documents_listing",
+            doc! { "listing_id": 1, "uploaded_at": 1, "_id": 1 },
+        ),
+        index("documents_owner", doc! { "owner_id": 1, "size_bytes": 1 }),
+    ]
+}
+
+/// Indexes of `nda_requests`: one request per buyer and listing (unique), and the
+/// newest-first lists by listing and by buyer.
+pub fn nda_indexes() -> Vec<IndexSpec> {
+    vec![
+        unique("nda_listing_buyer", doc! { "listing_id": 1, "buyer_id": 1 }),
+        index(
+            "nda_listing_newest",
+            doc! { "listing_id": 1, "created_at": -1, "_id": -1 },
+        ),
+        index(
+            "nda_buyer_newest",
+            doc! { "buyer_id": 1, "created_at": -1, "_id": -1 },
+        ),
+    ]
+}

@@ -5,6 +5,7 @@ mod activity;
 mod audit;
 mod bids;
 mod conversations;
+mod dataroom;
 mod doc;
 pub mod dump;
 mod error;
@@ -29,6 +30,7 @@ use mongodb::{Client, Collection, Database};
 pub use self::activity::ACTIVITY;
 pub use self::bids::{BIDS, OFFERS};
 pub use self::conversations::{CONVERSATIONS, MESSAGES};
+pub use self::dataroom::{DOCUMENT_BLOBS, DOCUMENTS, NDA_REQUESTS};
 use self::doc::ListingDoc;
 pub use self::market::MARKET_PRICES;
 pub use self::uri::redacted_uri;
@@ -110,7 +112,15 @@ impl MongoStore {
             indexes::market_indexes(),
         )
         .await?;
-        for name in [CONVERSATIONS, MESSAGES, WATCHLIST, SAVED_SEARCHES, ACTIVITY] {
+        for name in [
+            CONVERSATIONS,
+            MESSAGES,
+            WATCHLIST,
+            SAVED_SEARCHES,
+            ACTIVITY,
+            DOCUMENTS,
+            NDA_REQUESTS,
+        ] {
             let coll = store.db.collection::<mongodb::bson::Document>(name);
             indexes::ensure(&coll, dump::indexes_for(name)).await?;
         }

@@ -16,6 +16,8 @@ use crate::backup::pipeline::LoadEvent;
 
 /// Documents per `insertMany`.
 const INSERT_BATCH: usize = 1000;
+/// Bytes per `insertMany` (data-room documents are up to several MiB each).
+const INSERT_BATCH_BYTES: usize = 16 << 20;
 
 /// Staging collections, loaded and verified, not yet in place. Call [`MongoBackup::swap`] or
 /// [`MongoBackup::discard`].
@@ -78,6 +80,7 @@ impl MongoBackup {
     ) -> Result<(), BackupError> {
         let mut current: Option<mongodb::Collection<RawDocumentBuf>> = None;
         let mut pending: Vec<RawDocumentBuf> = Vec::new();
+        let mut pending_bytes = 0usize;
         let manifest = loop {
             match rx.recv().await {
                 Some(LoadEvent::Begin(name)) => {
@@ -97,15 +100,18 @@ impl MongoBackup {
                         let d = RawDocumentBuf::from_bytes(r).map_err(|_| {
                             BackupError::Integrity("a record is not a valid BSON document".into())
                         })?;
+                        pending_bytes += d.as_bytes().len();
                         pending.push(d);
-                        if pending.len() >= INSERT_BATCH {
+                        if pending.len() >= INSERT_BATCH || pending_bytes >= INSERT_BATCH_BYTES {
                             insert(coll, &mut pending).await?;
+                            pending_bytes = 0;
                         }
                     }
                 }
                 Some(LoadEvent::End(_)) => {
                     if let Some(coll) = current.take() {
                         insert(&coll, &mut pending).await?;
+                        pending_bytes = 0;
                     }
                 }
                 Some(LoadEvent::Trailer(m)) => break m,
