@@ -33,6 +33,9 @@ use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 pub const DB_FILE: &str = "ogf.sqlite3";
 /// Read connections kept open.
 const READERS: usize = 4;
+/// Prepared statements cached per connection: searches have one statement per combination
+/// of filters, order and access path, more than rusqlite's default of 16.
+const STATEMENT_CACHE: usize = 256;
 
 /// The embedded store. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -63,6 +66,7 @@ impl EmbeddedStore {
             let conn = Connection::open_with_flags(&path, flags)
                 .map_err(|e| StoreError::Unavailable(format!("opening {}: {e}", path.display())))?;
             schema::configure(&conn)?;
+            conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
             Ok(conn)
         };
         let mut writer = open(OpenFlags::empty())?;
