@@ -10,7 +10,8 @@
 //!
 //! Relevance (title score, then newest) is read score group by score group, highest first:
 //! each group is an FTS5 query ([`relevance_group`]) read in newest order like any other
-//! search, until the page is full. With more than [`MAX_GROUPED_TERMS`] terms (the groups'
+//! search, until the page is full; a dense top group (every term in the title) is instead
+//! tested per row with the reference title score while walking the newest order. With more than [`MAX_GROUPED_TERMS`] terms (the groups'
 //! FTS5 queries would grow combinatorially) every match is ranked in Rust by the reference.
 
 use rusqlite::{Connection, params_from_iter};
@@ -78,7 +79,12 @@ fn relevance(conn: &Connection, query: &SearchQuery, want: usize) -> Result<Page
         if matches == 0 {
             continue;
         }
-        let access = access(conn, &query.filter, Some((group, matches)))?;
+        let mut access = access(conn, &query.filter, Some((group, matches)))?;
+        if score == terms.len() && access.text_dense {
+            // Walking the newest order, a dense top group is tested per row in Rust: cheaper
+            // than collecting its FTS rowids first.
+            access.title_score = Some((terms.join(" "), score_i));
+        }
         let after = if score_i == from_score {
             within.as_ref()
         } else {
@@ -131,6 +137,7 @@ fn access(
         fts,
         text_dense,
         geo_dense,
+        title_score: None,
     })
 }
 

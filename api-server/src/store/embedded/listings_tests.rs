@@ -11,11 +11,12 @@ use super::*;
 use crate::domain::{
     GeoPoint, ListingStatus, ListingType, Near, SaleType, StateCode, TextQuery, Visibility,
 };
-use crate::store::embedded::{row, schema};
+use crate::store::embedded::{functions, row, schema};
 
 fn empty_db() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
     schema::migrate(&mut conn).unwrap();
+    functions::register(&conn).unwrap();
     conn
 }
 
@@ -196,6 +197,23 @@ fn text_search_starts_at_the_fts_rows_when_sparse_and_walks_the_order_when_dense
         &plan(&conn, &filter, ListingSort::Newest, &dense),
         "listings_newest",
     );
+}
+
+#[test]
+fn a_dense_top_relevance_group_walks_the_newest_order() {
+    let conn = empty_db();
+    let filter = ListingFilter {
+        text: TextQuery::parse("permian").unwrap(),
+        ..anonymous()
+    };
+    let access = Access {
+        title_score: Some(("permian".into(), 1)),
+        text_dense: true,
+        ..Access::default()
+    };
+    let p = plan(&conn, &filter, ListingSort::Newest, &access);
+    assert_walks(&p, "listings_newest");
+    assert!(!p.join(" ").contains("listings_fts"), "{p:?}");
 }
 
 #[test]

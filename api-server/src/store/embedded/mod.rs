@@ -8,6 +8,7 @@
 mod audit;
 mod bids;
 pub mod dump;
+mod functions;
 mod listings;
 mod load;
 mod market;
@@ -67,6 +68,7 @@ impl EmbeddedStore {
                 .map_err(|e| StoreError::Unavailable(format!("opening {}: {e}", path.display())))?;
             schema::configure(&conn)?;
             conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+            functions::register(&conn)?;
             Ok(conn)
         };
         let mut writer = open(OpenFlags::empty())?;

@@ -30,6 +30,11 @@ pub struct Access {
     pub text_dense: bool,
     /// The `near`/`bbox` condition is dense.
     pub geo_dense: bool,
+    /// Instead of the full-text condition: listings whose title score for these
+    /// (space-separated) terms is this number, tested per row with
+    /// [`super::functions::TITLE_SCORE`] (a dense top relevance group: every term in the title
+    /// implies the whole text query matches).
+    pub title_score: Option<(String, i64)>,
 }
 
 impl Where {
@@ -48,7 +53,11 @@ impl Where {
         access: &Access,
     ) -> Self {
         let mut w = Where::default();
-        if let Some(text) = &filter.text {
+        if let Some((terms, score)) = &access.title_score {
+            w.clauses.push("ogf_title_score(l.title, ?) = ?");
+            w.params.push(Value::Text(terms.clone()));
+            w.params.push(Value::Integer(*score));
+        } else if let Some(text) = &filter.text {
             let expr = access
                 .fts
                 .clone()
@@ -213,15 +222,16 @@ pub fn fts_query(terms: &[String]) -> String {
 /// ([`crate::domain::TextQuery::title_score`]: how many terms begin a word of the title) is
 /// exactly `score`: all terms anywhere, at least `score` of them in the title, not more.
 pub fn relevance_group(terms: &[String], score: usize) -> String {
+    if score >= terms.len() {
+        // Every term in the title: the whole query matches.
+        return at_least_in_title(terms, terms.len());
+    }
     let all = fts_query(terms);
     let mut expr = format!("({all})");
     if score > 0 {
         expr = format!("{expr} AND ({})", at_least_in_title(terms, score));
     }
-    if score < terms.len() {
-        expr = format!("{expr} NOT ({})", at_least_in_title(terms, score + 1));
-    }
-    expr
+    format!("{expr} NOT ({})", at_least_in_title(terms, score + 1))
 }
 
 /// FTS5 query: at least `n` (>= 1) of `terms` begin a word of the title (an OR over every
