@@ -83,13 +83,14 @@ fn store_failure(e: StoreError) -> Failure {
 }
 
 async fn load(args: &LoadArgs) -> Result<String, Failure> {
-    let target = args.store.target().map_err(|e| (EXIT_USAGE, e.to_string()))?;
+    let target = args
+        .store
+        .target()
+        .map_err(|e| (EXIT_USAGE, e.to_string()))?;
     let store: Box<dyn ListingStore> = match &target {
-        StoreTarget::Embedded { data_dir } => Box::new(
-            EmbeddedStore::open(data_dir)
-                .await
-                .map_err(store_failure)?,
-        ),
+        StoreTarget::Embedded { data_dir } => {
+            Box::new(EmbeddedStore::open(data_dir).await.map_err(store_failure)?)
+        }
         StoreTarget::Mongodb { uri, database } => Box::new(
             MongoStore::connect(uri, database)
                 .await
@@ -114,14 +115,19 @@ async fn load(args: &LoadArgs) -> Result<String, Failure> {
 }
 
 async fn drop_database(args: &DropArgs) -> Result<String, Failure> {
-    let target = args.store.target().map_err(|e| (EXIT_USAGE, e.to_string()))?;
+    let target = args
+        .store
+        .target()
+        .map_err(|e| (EXIT_USAGE, e.to_string()))?;
     let StoreTarget::Mongodb { uri, database } = &target else {
         return Err((EXIT_USAGE, "drop-database needs --store mongodb".to_owned()));
     };
     if !database.starts_with(SCRATCH_PREFIX) {
         return Err((
             EXIT_USAGE,
-            format!("refusing to drop {database:?}: only scratch databases named {SCRATCH_PREFIX}* can be dropped"),
+            format!(
+                "refusing to drop {database:?}: only scratch databases named {SCRATCH_PREFIX}* can be dropped"
+            ),
         ));
     }
     let store = MongoStore::connect(uri, database)

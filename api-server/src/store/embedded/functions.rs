@@ -42,8 +42,14 @@ mod tests {
             conn.query_row("SELECT ogf_title_score(?1, ?2)", [title, q], |r| r.get(0))
                 .unwrap()
         };
-        assert_eq!(score("Mineral Rights - Midland County (Permian)", "perm mid"), 2);
-        assert_eq!(score("Mineral Rights - Midland County (Permian)", "perm land"), 1);
+        assert_eq!(
+            score("Mineral Rights - Midland County (Permian)", "perm mid"),
+            2
+        );
+        assert_eq!(
+            score("Mineral Rights - Midland County (Permian)", "perm land"),
+            1
+        );
         assert_eq!(score("Frac pump", "zzz"), 0);
         assert_eq!(score("anything", ""), 0);
     }

@@ -232,9 +232,7 @@ fn select(
 ) -> Result<Vec<Listing>, StoreError> {
     let (sql, params) = select_sql(filter, sort, after, max, access);
     let mut stmt = conn.prepare_cached(&sql).map_err(row::backend)?;
-    let mut rows = stmt
-        .query(params_from_iter(params))
-        .map_err(row::backend)?;
+    let mut rows = stmt.query(params_from_iter(params)).map_err(row::backend)?;
     let mut items = Vec::new();
     while let Some(r) = rows.next().map_err(row::backend)? {
         let l = row::from_row(r)?;

@@ -42,16 +42,19 @@ fn plan(
 ) -> Vec<String> {
     let (sql, params) = select_sql(filter, sort, None, Some(21), access);
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-    stmt.query_map(rusqlite::params_from_iter(params), |r| r.get::<_, String>(3))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    stmt.query_map(rusqlite::params_from_iter(params), |r| {
+        r.get::<_, String>(3)
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }
 
 fn assert_walks(plan: &[String], index: &str) {
     let text = plan.join(" | ");
     assert!(
-        plan.iter().any(|step| step.contains(&format!("INDEX {index}"))),
+        plan.iter()
+            .any(|step| step.contains(&format!("INDEX {index}"))),
         "expected to walk {index}: {text}"
     );
     assert!(!text.contains("TEMP B-TREE"), "sorts every match: {text}");
@@ -131,7 +134,8 @@ fn a_price_range_within_a_state_reads_the_range_in_price_order() {
     let p = plan(&conn, &filter, ListingSort::PriceDesc, &Access::default());
     assert_walks(&p, "listings_state_price");
     assert!(
-        p.join(" ").contains("(state=? AND asking_price_cents>? AND asking_price_cents<?)"),
+        p.join(" ")
+            .contains("(state=? AND asking_price_cents>? AND asking_price_cents<?)"),
         "{p:?}"
     );
 }
@@ -187,7 +191,10 @@ fn text_search_starts_at_the_fts_rows_when_sparse_and_walks_the_order_when_dense
         ..anonymous()
     };
     let sparse = plan(&conn, &filter, ListingSort::Newest, &Access::default()).join(" | ");
-    assert!(sparse.contains("SCAN listings_fts VIRTUAL TABLE"), "{sparse}");
+    assert!(
+        sparse.contains("SCAN listings_fts VIRTUAL TABLE"),
+        "{sparse}"
+    );
     assert!(sparse.contains("INTEGER PRIMARY KEY (rowid=?)"), "{sparse}");
     let dense = Access {
         text_dense: true,
@@ -266,7 +273,11 @@ fn dense_and_grouped_searches_return_the_reference_pages() {
         "wells basin county",
         "a b c d",
     ] {
-        for sort in [ListingSort::Relevance, ListingSort::Newest, ListingSort::PriceAsc] {
+        for sort in [
+            ListingSort::Relevance,
+            ListingSort::Newest,
+            ListingSort::PriceAsc,
+        ] {
             queries.push(SearchQuery {
                 sort,
                 limit: 17,
