@@ -8,6 +8,7 @@
 #   bench/search.sh                                   # 3 interleaved runs of 10 s per setup
 #   STORES=embedded SIZES="1000 100000" RUNS=5 bench/search.sh
 #   . <(e2e/testenv/testenv.sh env) && bench/search.sh   # with the FerretDB rows
+#   MONGODB_SIZES=1000 bench/search.sh               # FerretDB at 1,000 only (see docs/benchmarks.md)
 #
 # Every setup (store × size) is loaded and served at once on its own loopback port, then the
 # runs alternate between setups, so that load from other work on the machine falls on all
@@ -25,6 +26,7 @@ bin=target/release/ogf-api
 
 RUNS=${RUNS:-3} DURATION=${DURATION:-10s} CONNECTIONS=${CONNECTIONS:-50} THREADS=${THREADS:-2}
 SIZES=${SIZES:-1000 100000} PROBES=${PROBES:-5} TIMEOUT=${TIMEOUT:-30s}
+MONGODB_SIZES=${MONGODB_SIZES:-$SIZES}
 if [ -z "${STORES:-}" ]; then
   STORES=embedded
   if [ -n "${OGF_MONGODB_URI:-}" ]; then STORES="embedded mongodb"; else
@@ -80,7 +82,8 @@ wait_healthy() { # port pid
 
 # Load and start every setup.
 for store in $STORES; do
-  for size in $SIZES; do
+  sizes=$SIZES; [ "$store" = mongodb ] && sizes=$MONGODB_SIZES
+  for size in $sizes; do
     name=$store-$size
     env=(OGF_STORE="$store" OGF_LOG=warn)
     if [ "$store" = embedded ]; then
