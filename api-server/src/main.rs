@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use ogf_api::auth::bootstrap::{AdminBootstrap, ensure_admin};
 use ogf_api::backup::cli::{self, BackupCommand, RestoreArgs};
 use ogf_api::config::{LogFormat, ServeArgs, StoreChoice};
+use ogf_api::demo::cli::{self as demo_cli, DemoCommand};
 use ogf_api::demo::{self, DEFAULT_SEED};
 use ogf_api::http::{AppState, app};
 use ogf_api::market::cli::{self as market_cli, MarketCommand};
@@ -40,6 +41,9 @@ enum Command {
     /// Market data: `market import --series WTI FILE` loads daily prices into the store.
     #[command(subcommand)]
     Market(MarketCommand),
+    /// Demo data: `demo load --count N` bulk-loads deterministic demo listings (benchmarks).
+    #[command(subcommand)]
+    Demo(DemoCommand),
 }
 
 #[tokio::main]
@@ -63,6 +67,10 @@ async fn main() -> Result<()> {
         Some(Command::Market(cmd)) => {
             init_logging(log_format_from_env(), Some("warn"));
             std::process::exit(market_cli::run(cmd).await);
+        }
+        Some(Command::Demo(cmd)) => {
+            init_logging(log_format_from_env(), Some("warn"));
+            std::process::exit(demo_cli::run(cmd).await);
         }
     };
     init_logging(args.log_format, args.log_level.as_deref());

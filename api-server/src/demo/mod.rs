@@ -3,6 +3,7 @@
 //! one. Every description says the listing is synthetic.
 
 pub mod basins;
+pub mod cli;
 mod draft;
 pub mod market;
 mod seed;

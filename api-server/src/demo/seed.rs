@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::generate;
+use super::listing;
 use crate::domain::ListingFilter;
 use crate::domain::ValidationError;
 use crate::store::{ListingStore, StoreError};
 
-/// Listings inserted per `insert_many` call.
+/// Listings generated and inserted per `insert_many` call (one transaction on the embedded
+/// store, one bulk insert on MongoDB). Generating batch by batch keeps memory bounded at any
+/// size (100,000 listings for the search benchmark).
 const BATCH: usize = 1_000;
 
 /// Why seeding failed.
@@ -31,9 +33,15 @@ pub async fn seed_if_empty(
     if n == 0 || store.count(&ListingFilter::default()).await? > 0 {
         return Ok(0);
     }
-    let listings = generate(n, seed, newest)?;
-    for chunk in listings.chunks(BATCH) {
-        store.insert_many(chunk).await?;
+    let n = n as u64;
+    let mut start = 0;
+    while start < n {
+        let end = (start + BATCH as u64).min(n);
+        let batch = (start..end)
+            .map(|i| listing(i, seed, newest))
+            .collect::<Result<Vec<_>, _>>()?;
+        store.insert_many(&batch).await?;
+        start = end;
     }
-    Ok(n)
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }

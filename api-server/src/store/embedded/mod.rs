@@ -11,6 +11,7 @@ mod bids;
 mod conversations;
 mod dataroom;
 pub mod dump;
+mod functions;
 mod listings;
 mod load;
 mod market;
@@ -37,6 +38,9 @@ use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 pub const DB_FILE: &str = "ogf.sqlite3";
 /// Read connections kept open.
 const READERS: usize = 4;
+/// Prepared statements cached per connection: searches have one statement per combination
+/// of filters, order and access path, more than rusqlite's default of 16.
+const STATEMENT_CACHE: usize = 256;
 
 /// The embedded store. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -67,6 +71,8 @@ impl EmbeddedStore {
             let conn = Connection::open_with_flags(&path, flags)
                 .map_err(|e| StoreError::Unavailable(format!("opening {}: {e}", path.display())))?;
             schema::configure(&conn)?;
+            conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+            functions::register(&conn)?;
             Ok(conn)
         };
         let mut writer = open(OpenFlags::empty())?;

@@ -13,16 +13,62 @@ pub struct Where {
     params: Vec<Value>,
 }
 
+/// How a search with a full-text or geographic condition reaches its rows; the rows are the
+/// same either way, only the work differs.
+///
+/// A *sparse* condition (few listings match) is best read through its own index (the FTS
+/// rowids, `listings_lat_lon`) and the matches sorted. A *dense* one (a common word, a big
+/// box) matches so many listings that sorting them all grows with the data, while walking the
+/// sort order's index and testing each listing stops after about `limit / density` listings,
+/// whatever the size: for dense conditions the column is written `+l.seq` / `+l.lat`, which
+/// keeps SQLite from using their index, so that it walks the order's index instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Access {
+    /// FTS5 expression used instead of the one of `filter.text` (a relevance group).
+    pub fts: Option<String>,
+    /// The full-text condition is dense.
+    pub text_dense: bool,
+    /// The `near`/`bbox` condition is dense.
+    pub geo_dense: bool,
+    /// Instead of the full-text condition: listings whose title score for these
+    /// (space-separated) terms is this number, tested per row with
+    /// [`super::functions::TITLE_SCORE`] (a dense top relevance group: every term in the title
+    /// implies the whole text query matches).
+    pub title_score: Option<(String, i64)>,
+}
+
 impl Where {
     /// The clause for `filter` (a `near` filter only as its bounding box: the exact distance
     /// is checked on the rows), restricted to the listings taking part in `sort`, plus the
     /// keyset condition for `after`.
     pub fn build(filter: &ListingFilter, sort: ListingSort, after: Option<&ListingCursor>) -> Self {
+        Self::planned(filter, sort, after, &Access::default())
+    }
+
+    /// [`Where::build`] with the access path of `access`.
+    pub fn planned(
+        filter: &ListingFilter,
+        sort: ListingSort,
+        after: Option<&ListingCursor>,
+        access: &Access,
+    ) -> Self {
         let mut w = Where::default();
-        if let Some(text) = &filter.text {
+        if let Some((terms, score)) = &access.title_score {
+            w.clauses.push("ogf_title_score(l.title, ?) = ?");
+            w.params.push(Value::Text(terms.clone()));
+            w.params.push(Value::Integer(*score));
+        } else if let Some(text) = &filter.text {
+            let expr = access
+                .fts
+                .clone()
+                .unwrap_or_else(|| fts_query(text.terms()));
             w.push(
-                "l.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)",
-                Value::Text(fts_query(text.terms())),
+                if access.text_dense {
+                    "+l.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)"
+                } else {
+                    "l.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)"
+                },
+                Value::Text(expr),
             );
         }
         if let Some(t) = filter.listing_type {
@@ -62,10 +108,10 @@ impl Where {
             w.push("l.sale_type = ?", Value::Text(s.as_str().to_owned()));
         }
         if let Some(n) = &filter.near {
-            w.bbox(&n.bounding_box());
+            w.bbox(&n.bounding_box(), access.geo_dense);
         }
         if let Some(b) = &filter.bbox {
-            w.bbox(b);
+            w.bbox(b, access.geo_dense);
         }
         if let Some(t) = filter.ends_at_or_after_ms {
             w.push("l.ends_at_ms >= ?", Value::Integer(t));
@@ -99,11 +145,16 @@ impl Where {
         w
     }
 
-    fn bbox(&mut self, b: &BBox) {
-        self.push("l.lat >= ?", Value::Real(b.min_lat));
-        self.push("l.lat <= ?", Value::Real(b.max_lat));
-        self.push("l.lon >= ?", Value::Real(b.min_lon));
-        self.push("l.lon <= ?", Value::Real(b.max_lon));
+    fn bbox(&mut self, b: &BBox, dense: bool) {
+        let [lat_min, lat_max, lon_min, lon_max] = if dense {
+            ["+l.lat >= ?", "+l.lat <= ?", "+l.lon >= ?", "+l.lon <= ?"]
+        } else {
+            ["l.lat >= ?", "l.lat <= ?", "l.lon >= ?", "l.lon <= ?"]
+        };
+        self.push(lat_min, Value::Real(b.min_lat));
+        self.push(lat_max, Value::Real(b.max_lat));
+        self.push(lon_min, Value::Real(b.min_lon));
+        self.push(lon_max, Value::Real(b.max_lon));
     }
 
     fn push(&mut self, clause: &'static str, param: Value) {
@@ -159,12 +210,61 @@ fn keyset(sort: ListingSort) -> Option<&'static str> {
 
 /// FTS5 query: every term as a quoted prefix (`"perm"* "midl"*`, implicit AND). Terms hold only
 /// letters and digits (see [`crate::domain::TextQuery`]), so quoting cannot be escaped.
-fn fts_query(terms: &[String]) -> String {
+pub fn fts_query(terms: &[String]) -> String {
     terms
         .iter()
         .map(|t| format!("\"{t}\"*"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// FTS5 query of the listings matching `terms` whose relevance score
+/// ([`crate::domain::TextQuery::title_score`]: how many terms begin a word of the title) is
+/// exactly `score`: all terms anywhere, at least `score` of them in the title, not more.
+pub fn relevance_group(terms: &[String], score: usize) -> String {
+    if score >= terms.len() {
+        // Every term in the title: the whole query matches.
+        return at_least_in_title(terms, terms.len());
+    }
+    let all = fts_query(terms);
+    let mut expr = format!("({all})");
+    if score > 0 {
+        expr = format!("{expr} AND ({})", at_least_in_title(terms, score));
+    }
+    format!("{expr} NOT ({})", at_least_in_title(terms, score + 1))
+}
+
+/// FTS5 query: at least `n` (>= 1) of `terms` begin a word of the title (an OR over every
+/// `n`-subset of an AND of column-filtered prefixes).
+fn at_least_in_title(terms: &[String], n: usize) -> String {
+    subsets(terms.len(), n)
+        .iter()
+        .map(|subset| {
+            let and = subset
+                .iter()
+                .map(|&i| format!("{{title}} : \"{}\"*", terms[i]))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            format!("({and})")
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// Every `n`-element subset of `0..len`, as sorted index lists.
+fn subsets(len: usize, n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    if n > len {
+        return Vec::new();
+    }
+    let mut out = subsets(len - 1, n);
+    for mut s in subsets(len - 1, n - 1) {
+        s.push(len - 1);
+        out.push(s);
+    }
+    out
 }
 
 #[cfg(test)]

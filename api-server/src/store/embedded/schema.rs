@@ -279,6 +279,31 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX nda_listing_newest ON nda_requests (listing_id, created_at_ms DESC, id DESC);
     CREATE INDEX nda_buyer_newest ON nda_requests (buyer_id, created_at_ms DESC, id DESC);",
+    // 10: listing search at scale: one index per (equality filter, sort order), so that a
+    // filtered search in price, production or end-time order reads its page in index order
+    // and stops, instead of sorting every listing of the basin, type, state, county or sale
+    // type (the newest order has had these since version 1). Keys match `query::order_by`.
+    "CREATE INDEX listings_type_price ON listings (listing_type, asking_price_cents, id);
+    CREATE INDEX listings_basin_price ON listings (basin, asking_price_cents, id);
+    CREATE INDEX listings_state_price ON listings (state, asking_price_cents, id);
+    CREATE INDEX listings_county_price ON listings (county, asking_price_cents, id);
+    CREATE INDEX listings_sale_type_price ON listings (sale_type, asking_price_cents, id);
+    CREATE INDEX listings_type_production ON listings (listing_type, COALESCE(boe_d, -1.0), id);
+    CREATE INDEX listings_basin_production ON listings (basin, COALESCE(boe_d, -1.0), id);
+    CREATE INDEX listings_state_production ON listings (state, COALESCE(boe_d, -1.0), id);
+    CREATE INDEX listings_county_production ON listings (county, COALESCE(boe_d, -1.0), id);
+    CREATE INDEX listings_sale_type_production
+        ON listings (sale_type, COALESCE(boe_d, -1.0), id);
+    CREATE INDEX listings_type_ending ON listings (listing_type, ends_at_ms, id)
+        WHERE ends_at_ms IS NOT NULL;
+    CREATE INDEX listings_basin_ending ON listings (basin, ends_at_ms, id)
+        WHERE ends_at_ms IS NOT NULL;
+    CREATE INDEX listings_state_ending ON listings (state, ends_at_ms, id)
+        WHERE ends_at_ms IS NOT NULL;
+    CREATE INDEX listings_county_ending ON listings (county, ends_at_ms, id)
+        WHERE ends_at_ms IS NOT NULL;
+    CREATE INDEX listings_sale_type_ending ON listings (sale_type, ends_at_ms, id)
+        WHERE ends_at_ms IS NOT NULL;",
 ];
 
 /// The schema version this binary writes.

@@ -115,10 +115,37 @@ pub fn build(filter: &ListingFilter, sort: ListingSort, after: Option<&ListingCu
             { field: value, "_id": { op: c.id.as_str() } },
         ] });
     }
-    match all.len() {
-        0 => Document::new(),
-        1 => all.pop().unwrap_or_default(),
-        _ => doc! { "$and": all.into_iter().map(Bson::Document).collect::<Vec<_>>() },
+    combine(all)
+}
+
+/// One query document of all `conditions`: plain `{field: "value"}` equalities at the top
+/// level, the rest under `$and`. The same query for MongoDB; FerretDB v1 pushes top-level
+/// equalities on scalar values down to its SQL (fewer documents decoded and filtered per
+/// search) but nothing under `$and`.
+fn combine(conditions: Vec<Document>) -> Document {
+    let mut top = Document::new();
+    let mut rest = Vec::new();
+    for d in conditions {
+        let plain = d.len() == 1
+            && d.iter().next().is_some_and(|(k, v)| {
+                !k.starts_with('$') && matches!(v, Bson::String(_)) && !top.contains_key(k)
+            });
+        if plain {
+            top.extend(d);
+        } else {
+            rest.push(d);
+        }
+    }
+    match (top.is_empty(), rest.len()) {
+        (_, 0) => top,
+        (true, 1) => rest.pop().unwrap_or_default(),
+        _ => {
+            top.insert(
+                "$and",
+                rest.into_iter().map(Bson::Document).collect::<Vec<_>>(),
+            );
+            top
+        }
     }
 }
 
@@ -183,13 +210,38 @@ mod tests {
         };
         let d = build(&f, ListingSort::Newest, None);
         let clauses = d.get_array("$and").unwrap();
-        assert_eq!(clauses.len(), 3);
-        assert_eq!(
-            clauses[2],
-            Bson::Document(doc! { "basin": "{\"$ne\": null}" })
-        );
+        assert_eq!(clauses.len(), 2, "the two terms");
+        assert_eq!(d.get_str("basin"), Ok("{\"$ne\": null}"));
         let text = format!("{}", clauses[0]);
         assert!(text.contains(r"[^\p{L}\p{N}])where"), "{text}");
+    }
+
+    #[test]
+    fn plain_equalities_go_to_the_top_level() {
+        let f = ListingFilter {
+            status: Some(ListingStatus::Active),
+            basin: Some("Bakken".into()),
+            min_price_cents: Some(5),
+            visibility: Visibility::NoDrafts,
+            ..ListingFilter::default()
+        };
+        assert_eq!(
+            build(&f, ListingSort::Newest, None),
+            doc! {
+                "status": "active",
+                "basin": "Bakken",
+                "$and": [
+                    { "asking_price_cents": { "$gte": 5_i64 } },
+                    { "status": { "$ne": "draft" } },
+                ],
+            }
+        );
+        let g = ListingFilter {
+            basin: Some("Bakken".into()),
+            ..ListingFilter::default()
+        };
+        let single = build(&g, ListingSort::Newest, None);
+        assert_eq!(single, doc! { "basin": "Bakken" });
     }
 
     #[test]

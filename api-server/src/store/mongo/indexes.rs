@@ -74,6 +74,71 @@ pub fn listing_indexes() -> Vec<IndexSpec> {
         index("listings_production", doc! { "boe_sort": -1, "_id": -1 }),
         index("listings_ending", doc! { "ends_at": 1, "_id": 1 }),
         index("listings_lat_lon", doc! { "lat": 1, "lon": 1 }),
+        // Search at scale (like the embedded store's migration 7): each equality filter with
+        // each of the other orders (equality, sort, range), so that a filtered search in
+        // price, production or end-time order reads its page in index order. FerretDB v1 (the
+        // test environment) creates them but pushes down only top-level equality conditions
+        // and never a sort, so there they only cost writes; MongoDB uses them.
+        index(
+            "listings_type_price",
+            doc! { "type": 1, "asking_price_cents": 1, "_id": 1 },
+        ),
+        index(
+            "listings_basin_price",
+            doc! { "basin": 1, "asking_price_cents": 1, "_id": 1 },
+        ),
+        index(
+            "listings_state_price",
+            doc! { "state": 1, "asking_price_cents": 1, "_id": 1 },
+        ),
+        index(
+            "listings_county_price",
+            doc! { "county": 1, "asking_price_cents": 1, "_id": 1 },
+        ),
+        index(
+            "listings_sale_type_price",
+            doc! { "sale_type": 1, "asking_price_cents": 1, "_id": 1 },
+        ),
+        index(
+            "listings_type_production",
+            doc! { "type": 1, "boe_sort": -1, "_id": -1 },
+        ),
+        index(
+            "listings_basin_production",
+            doc! { "basin": 1, "boe_sort": -1, "_id": -1 },
+        ),
+        index(
+            "listings_state_production",
+            doc! { "state": 1, "boe_sort": -1, "_id": -1 },
+        ),
+        index(
+            "listings_county_production",
+            doc! { "county": 1, "boe_sort": -1, "_id": -1 },
+        ),
+        index(
+            "listings_sale_type_production",
+            doc! { "sale_type": 1, "boe_sort": -1, "_id": -1 },
+        ),
+        index(
+            "listings_type_ending",
+            doc! { "type": 1, "ends_at": 1, "_id": 1 },
+        ),
+        index(
+            "listings_basin_ending",
+            doc! { "basin": 1, "ends_at": 1, "_id": 1 },
+        ),
+        index(
+            "listings_state_ending",
+            doc! { "state": 1, "ends_at": 1, "_id": 1 },
+        ),
+        index(
+            "listings_county_ending",
+            doc! { "county": 1, "ends_at": 1, "_id": 1 },
+        ),
+        index(
+            "listings_sale_type_ending",
+            doc! { "sale_type": 1, "ends_at": 1, "_id": 1 },
+        ),
     ]
 }
 
