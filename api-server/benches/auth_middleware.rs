@@ -88,6 +88,7 @@ fn main() {
             auth_per_minute: 0,
             anonymous_per_day: 0,
             user_per_minute: 0,
+            trading_per_minute: 0,
         };
         let state = AppState::new(store, settings).unwrap();
         let router = app(state.clone());

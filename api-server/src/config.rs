@@ -121,6 +121,9 @@ pub struct ServeArgs {
     /// Requests per minute per signed-in user on the rest of `/api/` (0: unlimited).
     #[arg(long, env = "OGF_RATE_LIMIT_USER_PER_MINUTE", default_value_t = 600)]
     pub rate_limit_user_per_minute: u32,
+    /// Bids, offers, counters, messages and NDA requests per minute per user (0: unlimited).
+    #[arg(long, env = "OGF_RATE_LIMIT_TRADING_PER_MINUTE", default_value_t = 20)]
+    pub rate_limit_trading_per_minute: u32,
     /// Largest request body, bytes.
     #[arg(long, env = "OGF_BODY_LIMIT_BYTES", default_value_t = 1_048_576)]
     pub body_limit_bytes: usize,
@@ -263,6 +266,7 @@ impl ServeArgs {
             auth_per_minute: self.rate_limit_auth_per_minute,
             anonymous_per_day: self.rate_limit_anonymous_per_day,
             user_per_minute: self.rate_limit_user_per_minute,
+            trading_per_minute: self.rate_limit_trading_per_minute,
         };
         settings.body_limit_bytes = self.body_limit_bytes;
         settings.upload_max_bytes = self.upload_max_bytes;
@@ -334,7 +338,8 @@ mod tests {
             RateLimits {
                 auth_per_minute: 1,
                 anonymous_per_day: 2,
-                user_per_minute: 0
+                user_per_minute: 0,
+                trading_per_minute: 20,
             }
         );
         assert_eq!(

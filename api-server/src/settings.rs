@@ -39,6 +39,10 @@ pub struct RateLimits {
     pub anonymous_per_day: u32,
     /// Requests per minute per authenticated user on the rest of `/api/`.
     pub user_per_minute: u32,
+    /// Trading actions (bids, offers and counters, messages, NDA requests) per minute per
+    /// user, on top of `user_per_minute`: sensitive business flows (OWASP API6) such as bid
+    /// spamming or mass messaging are held to a human pace.
+    pub trading_per_minute: u32,
 }
 
 impl Default for RateLimits {
@@ -47,6 +51,7 @@ impl Default for RateLimits {
             auth_per_minute: 5,
             anonymous_per_day: 200,
             user_per_minute: 600,
+            trading_per_minute: 20,
         }
     }
 }

@@ -78,6 +78,7 @@ async fn anonymous_clients_and_users_have_their_own_limits() {
             auth_per_minute: 0,
             anonymous_per_day: 3,
             user_per_minute: 2,
+            trading_per_minute: 0,
         }
     })
     .await;
@@ -292,4 +293,89 @@ async fn security_headers_request_ids_and_cors() {
         "https://app.example"
     );
     assert!(header(&simple, "access-control-expose-headers").contains("ratelimit-remaining"));
+}
+
+/// OWASP API6: bids, offers, messages and NDA requests share a per-user budget of their own, so
+/// one account cannot spam a seller or an auction even well inside the general request limit.
+#[tokio::test]
+async fn trading_actions_have_a_per_user_budget_of_their_own() {
+    let (app, _dir) = app_with(|s| {
+        s.rate_limits = RateLimits {
+            auth_per_minute: 0,
+            anonymous_per_day: 0,
+            user_per_minute: 0,
+            trading_per_minute: 3,
+        }
+    })
+    .await;
+    let (_, seller, _) = app.user("seller@example.com", "seller").await;
+    let (_, spammer, _) = app.user("spammer@example.com", "buyer").await;
+    let (_, other, _) = app.user("other@example.com", "buyer").await;
+    let created = app
+        .req(Method::POST, "/api/v1/listings")
+        .token(&seller)
+        .json(json!({
+            "title": "Midland WI package",
+            "description": "Producing WI package.",
+            "type": "working_interest",
+            "status": "active",
+            "basin": "Permian",
+            "state": "TX",
+            "county": "Midland",
+            "location": { "lon": -102.08, "lat": 31.99 },
+            "asking_price_cents": 1_000_000,
+            "sale_type": "fixed",
+        }))
+        .send()
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let message = |token: &str| {
+        app.req(
+            Method::POST,
+            &format!("/api/v1/listings/{id}/conversations"),
+        )
+        .token(token)
+        .json(json!({ "body": "Is the lease still available?" }))
+        .send()
+    };
+    for remaining in ["2", "1", "0"] {
+        let res = message(&spammer).await;
+        assert!(res.status.is_success(), "{}", res.body);
+        assert_eq!(header(&res, "ratelimit-remaining"), remaining);
+    }
+    let limited = message(&spammer).await;
+    limited.assert_problem(429, "rate-limited");
+    assert_eq!(header(&limited, "retry-after"), "60");
+    // An NDA request is a trading action too; reads are not.
+    app.req(Method::POST, &format!("/api/v1/listings/{id}/nda"))
+        .token(&spammer)
+        .json(json!({ "accept": true }))
+        .send()
+        .await
+        .assert_problem(429, "rate-limited");
+    let read = app.get(&format!("/api/v1/listings/{id}"), &spammer).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    // Budgets are per user, and come back after the window.
+    assert!(message(&other).await.status.is_success());
+    app.clock.advance(TimeDelta::minutes(1));
+    assert!(message(&spammer).await.status.is_success());
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains(r#"ogf_rate_limit_rejections_total{scope="trading"} 2"#),
+        "{metrics}"
+    );
+}
+
+/// Every trading route of the rate limiter is a mounted `POST` route: a renamed route cannot
+/// silently leave the limit.
+#[test]
+fn every_trading_route_is_a_mounted_post_route() {
+    let mounted = ogf_api::http::routes::routes();
+    for path in ogf_api::http::rate_limit::TRADING_ROUTES {
+        assert!(
+            mounted.contains(&(Method::POST, path)),
+            "{path} is not a POST route"
+        );
+    }
 }

@@ -61,6 +61,7 @@ impl Server {
             .env("OGF_RATE_LIMIT_AUTH_PER_MINUTE", "0")
             .env("OGF_RATE_LIMIT_ANONYMOUS_PER_DAY", "0")
             .env("OGF_RATE_LIMIT_USER_PER_MINUTE", "0")
+            .env("OGF_RATE_LIMIT_TRADING_PER_MINUTE", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in store_env {

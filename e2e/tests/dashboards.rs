@@ -100,6 +100,7 @@ async fn api_metrics(data_dir: &std::path::Path) -> String {
         auth_per_minute: 2,
         anonymous_per_day: 0,
         user_per_minute: 0,
+        trading_per_minute: 0,
     };
     ogf_api::auth::bootstrap::ensure_admin(
         store.as_ref(),

@@ -19,6 +19,7 @@ pub fn unlimited_settings() -> ogf_api::settings::Settings {
         auth_per_minute: 0,
         anonymous_per_day: 0,
         user_per_minute: 0,
+        trading_per_minute: 0,
     };
     s
 }

@@ -1,5 +1,6 @@
 //! Rate limiting of `/api/`: the authentication endpoints per client IP, the rest per
-//! authenticated user or, for anonymous clients, per IP. Answers carry `RateLimit-Limit`,
+//! authenticated user or, for anonymous clients, per IP; trading actions ([`TRADING_ROUTES`])
+//! also per user under a tighter limit of their own. Answers carry `RateLimit-Limit`,
 //! `RateLimit-Remaining` and `RateLimit-Reset`; a rejection is a `429` problem with
 //! `Retry-After`.
 
@@ -31,12 +32,25 @@ const AUTH_PREFIX: &str = "/api/v1/auth/";
 /// Path prefix of everything that is limited.
 const API_PREFIX: &str = "/api/";
 
-/// The three limiters (absent when disabled) and the rejection counter.
+/// `POST` routes that are sensitive business flows (OWASP API6): placing bids, making and
+/// countering offers, writing messages, asking for data-room access. A signed-in user gets
+/// [`RateLimits::trading_per_minute`] of them in all, on top of the general user limit.
+pub const TRADING_ROUTES: &[&str] = &[
+    "/api/v1/listings/{id}/bids",
+    "/api/v1/listings/{id}/offers",
+    "/api/v1/offers/{id}/counter",
+    "/api/v1/listings/{id}/conversations",
+    "/api/v1/conversations/{id}/messages",
+    "/api/v1/listings/{id}/nda",
+];
+
+/// The limiters (absent when disabled) and the rejection counter.
 #[derive(Debug)]
 pub struct RateLimiters {
     auth: Option<KeyedLimiter>,
     anonymous: Option<KeyedLimiter>,
     user: Option<KeyedLimiter>,
+    trading: Option<KeyedLimiter>,
     rejections: IntCounterVec,
 }
 
@@ -50,17 +64,22 @@ impl RateLimiters {
             auth: make(limits.auth_per_minute, TimeDelta::minutes(1)),
             anonymous: make(limits.anonymous_per_day, TimeDelta::days(1)),
             user: make(limits.user_per_minute, TimeDelta::minutes(1)),
+            trading: make(limits.trading_per_minute, TimeDelta::minutes(1)),
             rejections,
         }
     }
 }
 
+/// The matched route template (the raw path when none matched).
+fn route(req: &Request) -> &str {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| req.uri().path(), MatchedPath::as_str)
+}
+
 /// Which limit applies to a request, and its key.
 fn scope(state: &AppState, req: &Request) -> Option<(&'static str, String)> {
-    let path = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| req.uri().path(), MatchedPath::as_str);
+    let path = route(req);
     if !path.starts_with(API_PREFIX) {
         return None;
     }
@@ -75,7 +94,8 @@ fn scope(state: &AppState, req: &Request) -> Option<(&'static str, String)> {
         return Some(("auth", ip_key));
     }
     let limiters = state.rate_limiters();
-    if limiters.user.is_none() && limiters.anonymous.is_none() {
+    let trading = limiters.trading.is_some() && is_trading(req);
+    if limiters.user.is_none() && limiters.anonymous.is_none() && !trading {
         // Neither limit is on: skip checking the bearer token just to pick one.
         return None;
     }
@@ -96,40 +116,68 @@ fn bearer_subject(state: &AppState, headers: &HeaderMap) -> Option<String> {
     state.auth().token_subject(token)
 }
 
+/// A `POST` to one of the [`TRADING_ROUTES`].
+fn is_trading(req: &Request) -> bool {
+    req.method() == axum::http::Method::POST && TRADING_ROUTES.contains(&route(req))
+}
+
+/// The `429` problem for a rejected request.
+fn rejection(decision: Decision, what: &str) -> Response {
+    let mut res = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "Too many requests",
+        format!(
+            "Rate limit exceeded ({} {what} per window); retry after {} seconds.",
+            decision.limit, decision.reset_secs
+        ),
+    )
+    .into_response();
+    set_headers(res.headers_mut(), decision);
+    res.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(decision.reset_secs));
+    res
+}
+
 /// Middleware enforcing the limits.
 pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some((scope, key)) = scope(&state, &req) else {
         return next.run(req).await;
     };
     let limiters = state.rate_limiters();
+    let now = state.auth().clock().now();
+    // A trading action answers with the trading budget's headers: it is the tighter one.
+    let mut trading = None;
+    if scope == "user" && is_trading(&req) {
+        if let Some(limiter) = &limiters.trading {
+            let decision = limiter.check(&key, now);
+            if !decision.allowed {
+                limiters.rejections.with_label_values(&["trading"]).inc();
+                return rejection(decision, "bids, offers, messages and NDA requests");
+            }
+            trading = Some(decision);
+        }
+    }
     let limiter = match scope {
         "auth" => limiters.auth.as_ref(),
         "user" => limiters.user.as_ref(),
         _ => limiters.anonymous.as_ref(),
     };
-    let Some(limiter) = limiter else {
-        return next.run(req).await;
+    let general = match limiter {
+        Some(limiter) => {
+            let decision = limiter.check(&key, now);
+            if !decision.allowed {
+                limiters.rejections.with_label_values(&[scope]).inc();
+                return rejection(decision, "requests");
+            }
+            Some(decision)
+        }
+        None => None,
     };
-    let decision = limiter.check(&key, state.auth().clock().now());
-    if !decision.allowed {
-        limiters.rejections.with_label_values(&[scope]).inc();
-        let mut res = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            "Too many requests",
-            format!(
-                "Rate limit exceeded ({} requests per window); retry after {} seconds.",
-                decision.limit, decision.reset_secs
-            ),
-        )
-        .into_response();
-        set_headers(res.headers_mut(), decision);
-        res.headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(decision.reset_secs));
-        return res;
-    }
     let mut res = next.run(req).await;
-    set_headers(res.headers_mut(), decision);
+    if let Some(decision) = trading.or(general) {
+        set_headers(res.headers_mut(), decision);
+    }
     res
 }
 
