@@ -10,7 +10,7 @@ use ogf_crds::rollout::Phase;
 use ogf_crds::{Color, Marketplace, Rollout, RolloutStatus};
 
 use super::phase::{self, MarketplaceView, Observations, StepState};
-use super::steps;
+use super::{act, steps};
 use crate::build::labels;
 use crate::controller::ReconcileError;
 
@@ -62,6 +62,7 @@ pub async fn observe(
                 && &r.spec.marketplace_ref.name == name
         })
         .collect();
+    let target_replicas = target.as_ref().and_then(|d| d.spec.replicas);
     let view = marketplace.as_ref().map(|m| MarketplaceView {
         active_color,
         image: m
@@ -74,6 +75,7 @@ pub async fn observe(
             .and_then(|d| d.spec.replicas)
             .unwrap_or(m.spec.replicas),
         embedded: matches!(m.spec.database.kind(), Some(DatabaseKind::Embedded(_))),
+        autoscaled: m.spec.autoscaling.is_some(),
         paused: m.spec.paused,
     });
     let phase = status.map(|s| s.phase).unwrap_or_default();
@@ -106,16 +108,32 @@ pub async fn observe(
         }
         _ => None,
     };
+    let blocked_by = phase::blocked_by(rollout, siblings.iter().map(AsRef::as_ref));
+    // The overrides are tried (a server-side dry run of the new color) only when the Rollout
+    // is about to leave `Pending`: before a backup, a migration or anything else changes.
+    let about_to_start = matches!(phase, Phase::Pending)
+        && rollout.spec.overrides_config()
+        && !rollout.spec.abort
+        && blocked_by.is_none()
+        && restore_hold.is_none();
+    let override_problem = match &marketplace {
+        Some(m) if about_to_start && !m.spec.paused => {
+            act::try_overrides(client, m, &rollout.spec, active_color.other()).await?
+        }
+        _ => None,
+    };
     let observations = Observations {
         now: Timestamp::now(),
         marketplace: view,
-        blocked_by: phase::blocked_by(rollout, siblings.iter().map(AsRef::as_ref)),
+        blocked_by,
         restore_hold,
         target_available: target.as_ref().is_some_and(available),
         service_color,
         backup,
         migration,
         old_pods,
+        target_replicas,
+        override_problem,
     };
     Ok((marketplace, observations))
 }
