@@ -230,6 +230,10 @@ async fn invalid_overrides_are_refused_before_anything_changes() {
             "must not be below its request",
         ),
         (
+            json!({"resources": {"requests": {"cpu": "lots"}}}),
+            "must be quantities",
+        ),
+        (
             json!({"config": {"corsOrigins": ["https://app.example.com/path"]}}),
             "origins like",
         ),
@@ -251,12 +255,9 @@ async fn invalid_overrides_are_refused_before_anything_changes() {
         assert!(error.to_string().contains(expected), "{error}");
     }
 
-    // What only the API server knows: a quantity that is no quantity.
-    f.create_rollout(
-        "bad",
-        json!({"resources": {"requests": {"cpu": "lots"}}}),
-    )
-    .await;
+    // What only the API server knows: a resource name containers cannot have.
+    f.create_rollout("bad", json!({"resources": {"limits": {"foo": "1"}}}))
+        .await;
     let failed = f.wait_phase("bad", "Failed").await;
     assert_eq!(failed["status"]["reason"], "InvalidConfigOverride", "{failed}");
     f.wait_condition("bad", "Degraded", "InvalidConfigOverride").await;

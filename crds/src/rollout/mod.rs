@@ -11,7 +11,9 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 pub use checks::{Check, CheckTiming, HttpCheck, PrometheusCheck};
-pub use overrides::{ApiConfigOverride, CacheTtlsOverride, RESOURCES_RULE, RateLimitsOverride};
+pub use overrides::{
+    ApiConfigOverride, CacheTtlsOverride, QUANTITIES_RULE, RESOURCES_RULE, RateLimitsOverride,
+};
 pub use status::{CheckResult, CheckStage, MAX_STEPS, Phase, RolloutStatus, Step};
 pub use steps::{BackupTemplateRef, EnvValue, Migration, PreRolloutBackup};
 
@@ -61,8 +63,12 @@ pub struct RolloutSpec {
     /// `spec.resources` as a whole; on success they become `spec.resources`, an abort or
     /// rollback discards them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[x_kube(validation = Rule::new(RESOURCES_RULE)
-        .message("resources: a cpu or memory limit must not be below its request"))]
+    #[x_kube(
+        validation = Rule::new(QUANTITIES_RULE)
+            .message("resources: cpu and memory must be quantities such as 250m or 1Gi"),
+        validation = Rule::new(RESOURCES_RULE)
+            .message("resources: a cpu or memory limit must not be below its request")
+    )]
     pub resources: Option<ResourceRequirements>,
 
     /// How to move: blue-green is the only strategy.

@@ -114,9 +114,14 @@ fn set(field: &mut i32, value: Option<i32>) {
     }
 }
 
-/// The admission rule on a Rollout's `resources`: for cpu and memory, a limit is not below
-/// its request (other mistakes, such as a malformed quantity, are reported by the dry run the
-/// operator does before the Rollout starts: `Failed`, reason `InvalidConfigOverride`).
+/// An admission rule on a Rollout's `resources`: cpu and memory values are quantities.
+pub const QUANTITIES_RULE: &str = "['cpu', 'memory'].all(k, \
+    (!has(self.limits) || !(k in self.limits) || isQuantity(string(self.limits[k]))) \
+    && (!has(self.requests) || !(k in self.requests) || isQuantity(string(self.requests[k]))))";
+
+/// An admission rule on a Rollout's `resources`: for cpu and memory, a limit is not below
+/// its request (other mistakes, such as an unknown resource name, are reported by the dry run
+/// the operator does before the Rollout starts: `Failed`, reason `InvalidConfigOverride`).
 pub const RESOURCES_RULE: &str = "!has(self.limits) || !has(self.requests) || ['cpu', 'memory'].all(k, \
     !(k in self.limits) || !(k in self.requests) \
     || !isQuantity(string(self.limits[k])) || !isQuantity(string(self.requests[k])) \

@@ -11,7 +11,7 @@ use ogf_crds::{Color, Marketplace, Rollout, RolloutStatus};
 
 use super::phase::{self, MarketplaceView, Observations, StepState};
 use super::{act, steps};
-use crate::build::labels;
+use crate::build::{self, labels};
 use crate::controller::ReconcileError;
 
 /// The Marketplace (as read) and the observations about `rollout`.
@@ -122,12 +122,26 @@ pub async fn observe(
         }
         _ => None,
     };
+    // While deploying, the target only counts when it runs this Rollout's configuration too
+    // (a color left up by an earlier Rollout may run the image with other settings).
+    let configured = match (&marketplace, &target, current.target_color) {
+        (Some(m), Some(d), Some(color)) if phase == Phase::Deploying => {
+            let wanted = build::color_deployment(
+                &build::for_rollout(m, &rollout.spec),
+                color,
+                &rollout.spec.image,
+                None,
+            )?;
+            config_hash(d) == config_hash(&wanted)
+        }
+        _ => true,
+    };
     let observations = Observations {
         now: Timestamp::now(),
         marketplace: view,
         blocked_by,
         restore_hold,
-        target_available: target.as_ref().is_some_and(available),
+        target_available: configured && target.as_ref().is_some_and(available),
         service_color,
         backup,
         migration,
@@ -147,15 +161,29 @@ fn runs(deployment: &Deployment, image: &str) -> bool {
         .is_some_and(|p| p.containers.first().and_then(|c| c.image.as_deref()) == Some(image))
 }
 
-/// Fully rolled out and Available: every desired pod updated, ready and available, for the
-/// current generation.
+/// The `ogf.dev/config-hash` of `deployment`'s pod template.
+fn config_hash(deployment: &Deployment) -> Option<&String> {
+    deployment
+        .spec
+        .template
+        .metadata
+        .as_ref()?
+        .annotations
+        .as_ref()?
+        .get(build::config_hash::ANNOTATION)
+}
+
+/// Fully rolled out and Available: at least one pod, every desired pod updated, ready and
+/// available, for the current generation (a color scaled to zero is not Available: the active
+/// selector must never point at nothing).
 pub fn available(deployment: &Deployment) -> bool {
     let spec = &deployment.spec;
     let Some(status) = deployment.status.as_ref() else {
         return false;
     };
     let desired = spec.replicas.unwrap_or(1);
-    status.observed_generation >= deployment.metadata.generation
+    desired > 0
+        && status.observed_generation >= deployment.metadata.generation
         && status.updated_replicas.unwrap_or(0) == desired
         && status.ready_replicas.unwrap_or(0) == desired
         && status.available_replicas.unwrap_or(0) == desired

@@ -380,18 +380,18 @@ fn the_preview_does_not_follow_without_an_hpa_after_the_switch_or_when_sized() {
 #[test]
 fn an_override_the_api_server_refuses_fails_before_anything_changes() {
     let ro = rollout(
-        json!({"resources": {"requests": {"cpu": "lots"}}}),
+        json!({"resources": {"limits": {"foo": "1"}}}),
         RolloutStatus::default(),
     );
     let refused = Observations {
-        override_problem: Some("spec.template.spec.containers[0].resources.requests[cpu]: Invalid value".into()),
+        override_problem: Some("spec.template.spec.containers[0].resources.limits[foo]: Invalid value".into()),
         ..obs(0)
     };
     match decide(&ro, &refused) {
         Decision::Fail { reason, message } => {
             assert_eq!(reason, FailReason::InvalidConfigOverride);
             assert_eq!(reason.as_str(), "InvalidConfigOverride");
-            assert!(message.contains("requests[cpu]"), "{message}");
+            assert!(message.contains("limits[foo]"), "{message}");
             assert!(message.contains("nothing was changed"), "{message}");
         }
         other => panic!("expected Failed, got {other:?}"),
