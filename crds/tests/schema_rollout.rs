@@ -50,7 +50,10 @@ fn empty_overrides_and_bad_origins_are_rejected() {
         (json!({}), "at least one of logLevel"),
         (json!({"rateLimits": {}}), "at least one limit"),
         (json!({"cacheTtls": {}}), "at least one lifetime"),
-        (json!({"corsOrigins": ["https://app.example.com/"]}), "origins like"),
+        (
+            json!({"corsOrigins": ["https://app.example.com/"]}),
+            "origins like",
+        ),
         (json!({"corsOrigins": ["app.example.com"]}), "origins like"),
     ];
     for (config, expected) in cases {
@@ -65,9 +68,12 @@ fn empty_overrides_and_bad_origins_are_rejected() {
 #[test]
 fn the_resources_rule_is_in_the_schema() {
     let schema = schema();
-    let rules = &schema["properties"]["spec"]["properties"]["resources"]["x-kubernetes-validations"];
+    let rules =
+        &schema["properties"]["spec"]["properties"]["resources"]["x-kubernetes-validations"];
     assert!(
-        rules.to_string().contains("quantity(string(self.limits[k]))"),
+        rules
+            .to_string()
+            .contains("quantity(string(self.limits[k]))"),
         "{rules}"
     );
 }

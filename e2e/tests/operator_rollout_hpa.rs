@@ -141,13 +141,18 @@ async fn an_autoscaled_marketplace_rolls_out_at_the_hpa_decided_size() {
 /// Whether `manager` owns `spec.replicas` of Deployment `name` (server-side apply).
 async fn replicas_owned_by(f: &Fixture, name: &str, manager: &str) -> bool {
     let deployment: Deployment = f.deployments().get(name).await.expect("deployment");
-    deployment.metadata.managed_fields.iter().flatten().any(|entry| {
-        entry.manager.as_deref() == Some(manager)
-            && entry
-                .fields_v1
-                .as_ref()
-                .is_some_and(|f| f.0["f:spec"].get("f:replicas").is_some())
-    })
+    deployment
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .any(|entry| {
+            entry.manager.as_deref() == Some(manager)
+                && entry
+                    .fields_v1
+                    .as_ref()
+                    .is_some_and(|f| f.0["f:spec"].get("f:replicas").is_some())
+        })
 }
 
 #[tokio::test]
@@ -181,7 +186,11 @@ async fn the_preview_follows_the_hpa_while_it_is_verified() {
         .expect("rollout");
     let phase = rollout.status.map(|s| s.phase.as_str());
     assert_eq!(phase, Some("Verifying"), "still verifying");
-    assert_eq!(f.replicas("shop-blue").await, Some(5), "the operator fought the HPA");
+    assert_eq!(
+        f.replicas("shop-blue").await,
+        Some(5),
+        "the operator fought the HPA"
+    );
     assert!(
         replicas_owned_by(&f, "shop-green", "ogf-operator-rollout-replicas").await,
         "the preview's count is written under the Rollout's own field manager"

@@ -230,7 +230,14 @@ fn rollout_spec(extra: serde_json::Value) -> RolloutSpec {
 }
 
 fn pod_hash(d: &Deployment) -> String {
-    d.spec.template.metadata.clone().unwrap().annotations.unwrap()[config_hash::ANNOTATION].clone()
+    d.spec
+        .template
+        .metadata
+        .clone()
+        .unwrap()
+        .annotations
+        .unwrap()[config_hash::ANNOTATION]
+        .clone()
 }
 
 #[test]
@@ -251,7 +258,10 @@ fn each_color_reads_its_own_config_map() {
         "demo-config-green"
     );
     let green_map = color_config_map(&mkt, Color::Green).unwrap();
-    assert_eq!(green_map.metadata.name.as_deref(), Some("demo-config-green"));
+    assert_eq!(
+        green_map.metadata.name.as_deref(),
+        Some("demo-config-green")
+    );
     assert_eq!(green_map.data, desired.config_map.data, "same settings");
 }
 
@@ -276,7 +286,10 @@ fn config_overrides_change_the_new_color_only() {
         pod_hash(&active.deployment),
         "the config hash differs between the colors"
     );
-    let data = color_config_map(&target, Color::Green).unwrap().data.unwrap();
+    let data = color_config_map(&target, Color::Green)
+        .unwrap()
+        .data
+        .unwrap();
     assert_eq!(data["OGF_LOG_LEVEL"], "debug");
     assert_eq!(data["OGF_RATE_LIMIT_USER_PER_MINUTE"], "60");
     assert_eq!(
@@ -288,9 +301,16 @@ fn config_overrides_change_the_new_color_only() {
         .clone()
         .unwrap();
     assert_eq!(resources.requests.unwrap()["cpu"].0, "250m");
-    assert_eq!(resources.limits.unwrap().len(), 1, "resources are replaced whole");
+    assert_eq!(
+        resources.limits.unwrap().len(),
+        1,
+        "resources are replaced whole"
+    );
     let active_data = active.config_map.data.unwrap();
-    assert_eq!(active_data["OGF_LOG_LEVEL"], "info", "the active color keeps its settings");
+    assert_eq!(
+        active_data["OGF_LOG_LEVEL"], "info",
+        "the active color keeps its settings"
+    );
 
     // Once the Marketplace's spec holds the overrides, its reconciler builds the same pods.
     let mut promoted = mkt.clone();

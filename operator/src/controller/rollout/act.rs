@@ -145,13 +145,19 @@ pub async fn try_overrides(
 ) -> Result<Option<String>, ReconcileError> {
     let target = build::for_rollout(marketplace, spec);
     let deployment = build::color_deployment(&target, color, &spec.image, Some(1))?;
-    let api: Api<Deployment> = Api::namespaced(client.clone(), &marketplace.namespace().unwrap_or_default());
+    let api: Api<Deployment> =
+        Api::namespaced(client.clone(), &marketplace.namespace().unwrap_or_default());
     let name = deployment.metadata.name.clone().unwrap_or_default();
     let params = PatchParams::apply(crate::FIELD_MANAGER).force().dry_run();
     match api.patch(&name, &params, &Patch::Apply(&deployment)).await {
         Ok(_) => Ok(None),
-        Err(kube::Error::Api(status)) if matches!(status.code, 400 | 422) => Ok(Some(status.message)),
-        Err(e) => Err(ReconcileError::Kube("trying the configuration overrides", e)),
+        Err(kube::Error::Api(status)) if matches!(status.code, 400 | 422) => {
+            Ok(Some(status.message))
+        }
+        Err(e) => Err(ReconcileError::Kube(
+            "trying the configuration overrides",
+            e,
+        )),
     }
 }
 
@@ -169,15 +175,22 @@ pub async fn align_spec_config(
     else {
         return Ok(true);
     };
-    let api: Api<Marketplace> = Api::namespaced(client.clone(), &marketplace.namespace().unwrap_or_default());
+    let api: Api<Marketplace> =
+        Api::namespaced(client.clone(), &marketplace.namespace().unwrap_or_default());
     let params = PatchParams {
         field_manager: Some(IMAGE_FIELD_MANAGER.into()),
         ..PatchParams::default()
     };
-    match api.patch(&marketplace.name_any(), &params, &Patch::Merge(patch)).await {
+    match api
+        .patch(&marketplace.name_any(), &params, &Patch::Merge(patch))
+        .await
+    {
         Ok(_) => Ok(true),
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(false),
-        Err(e) => Err(ReconcileError::Kube("setting the Marketplace's spec.config", e)),
+        Err(e) => Err(ReconcileError::Kube(
+            "setting the Marketplace's spec.config",
+            e,
+        )),
     }
 }
 
@@ -193,11 +206,17 @@ pub fn spec_config_patch(
     let mut changes = serde_json::Map::new();
     if target.config != current.config {
         let live = serde_json::to_value(&current.config)?;
-        changes.insert("config".into(), replacing(&live, &serde_json::to_value(&target.config)?));
+        changes.insert(
+            "config".into(),
+            replacing(&live, &serde_json::to_value(&target.config)?),
+        );
     }
     if spec.resources.is_some() && target.resources != current.resources {
         let live = serde_json::to_value(&current.resources)?;
-        changes.insert("resources".into(), replacing(&live, &serde_json::to_value(&target.resources)?));
+        changes.insert(
+            "resources".into(),
+            replacing(&live, &serde_json::to_value(&target.resources)?),
+        );
     }
     if changes.is_empty() {
         return Ok(None);
@@ -219,7 +238,9 @@ pub fn replacing(live: &Value, wanted: &Value) -> Value {
                 .map(|k| (k.clone(), Value::Null))
                 .collect();
             for (key, value) in wanted {
-                let merged = live.get(key).map_or_else(|| value.clone(), |l| replacing(l, value));
+                let merged = live
+                    .get(key)
+                    .map_or_else(|| value.clone(), |l| replacing(l, value));
                 patch.insert(key.clone(), merged);
             }
             Value::Object(patch)

@@ -24,7 +24,10 @@ fn replacing_removes_what_only_the_live_object_has() {
 
 #[test]
 fn without_overrides_the_spec_is_left_alone() {
-    assert_eq!(spec_config_patch(&marketplace(), &spec(json!({}))).unwrap(), None);
+    assert_eq!(
+        spec_config_patch(&marketplace(), &spec(json!({}))).unwrap(),
+        None
+    );
 }
 
 #[test]

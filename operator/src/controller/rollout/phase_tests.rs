@@ -345,7 +345,10 @@ fn the_preview_does_not_follow_without_an_hpa_after_the_switch_or_when_sized() {
     if let Some(m) = plain.marketplace.as_mut() {
         m.autoscaled = false;
     }
-    assert!(!matches!(decide(&ro, &plain), Decision::Act(Work::Resize(_))));
+    assert!(!matches!(
+        decide(&ro, &plain),
+        Decision::Act(Work::Resize(_))
+    ));
 
     let fixed = rollout(
         json!({"strategy": {"blueGreen": {"previewReplicas": 4}}}),
@@ -362,7 +365,10 @@ fn the_preview_does_not_follow_without_an_hpa_after_the_switch_or_when_sized() {
     if let Some(m) = switched.marketplace.as_mut() {
         m.active_color = Color::Green;
     }
-    assert!(!matches!(decide(&post, &switched), Decision::Act(Work::Resize(_))));
+    assert!(!matches!(
+        decide(&post, &switched),
+        Decision::Act(Work::Resize(_))
+    ));
     let promoting = rollout(json!({}), sized(Phase::Promoting, 4));
     assert!(!matches!(
         decide(&promoting, &switched),
@@ -384,7 +390,9 @@ fn an_override_the_api_server_refuses_fails_before_anything_changes() {
         RolloutStatus::default(),
     );
     let refused = Observations {
-        override_problem: Some("spec.template.spec.containers[0].resources.limits[foo]: Invalid value".into()),
+        override_problem: Some(
+            "spec.template.spec.containers[0].resources.limits[foo]: Invalid value".into(),
+        ),
         ..obs(0)
     };
     match decide(&ro, &refused) {

@@ -64,8 +64,14 @@ pub async fn act(
             );
             status.message = Some(message.clone());
             if before != Some(replicas) && record::save(context, rollout, status).await? {
-                record::publish(context, rollout, EventType::Normal, "PreviewScaled", &message)
-                    .await;
+                record::publish(
+                    context,
+                    rollout,
+                    EventType::Normal,
+                    "PreviewScaled",
+                    &message,
+                )
+                .await;
             }
             Ok(Action::await_change())
         }
