@@ -305,7 +305,7 @@ async fn marketplace_lifecycle_create_ready_update_drift_noop_and_gc() {
     .await
     .expect("old color scaled down after the implicit Rollout's delay");
     let config = Api::<ConfigMap>::namespaced(client.clone(), n)
-        .get("ogf-config")
+        .get("ogf-config-green")
         .await
         .expect("configmap");
     assert!(

@@ -2,14 +2,19 @@
 //! of the test environment's kube-controller-manager. kwok gives no metrics, so the HPA keeps
 //! the count within its bounds (it raises a Deployment to `minReplicas`) and otherwise leaves
 //! it; the test plays the HPA's decisions by writing the scale subresource, as the HPA does.
-//! The HPA follows the active color, the preview starts at what the HPA decided, and the
-//! operator never writes a replica count the HPA owns.
+//! The HPA follows the active color, the preview starts at what the HPA decided and follows
+//! its later decisions until the switch, and the operator never writes a replica count the
+//! HPA owns.
 
 #[allow(dead_code)] // the steps tests' fixture: this file uses a subset
 #[path = "operator_rollout_steps/fixture.rs"]
 mod fixture;
 
-use fixture::{Fixture, NEW, WAIT, phases};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, Ordering};
+
+use fixture::{Fixture, NEW, WAIT, patient_check, phases, serve};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use kube::Api;
 use kube::api::{Patch, PatchParams};
@@ -131,4 +136,82 @@ async fn an_autoscaled_marketplace_rolls_out_at_the_hpa_decided_size() {
         ["scaled"],
         "no implicit Rollout back to the old image"
     );
+}
+
+/// Whether `manager` owns `spec.replicas` of Deployment `name` (server-side apply).
+async fn replicas_owned_by(f: &Fixture, name: &str, manager: &str) -> bool {
+    let deployment: Deployment = f.deployments().get(name).await.expect("deployment");
+    deployment
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .any(|entry| {
+            entry.manager.as_deref() == Some(manager)
+                && entry
+                    .fields_v1
+                    .as_ref()
+                    .is_some_and(|f| f.0["f:spec"].get("f:replicas").is_some())
+        })
+}
+
+#[tokio::test]
+async fn the_preview_follows_the_hpa_while_it_is_verified() {
+    let autoscaling = json!({"autoscaling": {"minReplicas": 2, "maxReplicas": 6}});
+    let Some(f) = Fixture::with_spec("ro-hpa-follow", false, autoscaling).await else {
+        return;
+    };
+    wait_hpa_target(&f, "shop-blue").await;
+    f.wait_replicas("shop-blue", 2).await;
+    let gate = Arc::new(AtomicU16::new(500));
+    let url = serve(gate.clone()).await;
+    let green = f.replica_history("shop-green");
+    assert_eq!(green.started().await, "-");
+    f.create_rollout(
+        "follow",
+        json!({"strategy": {"blueGreen": {"autoPromote": false, "scaleDownDelaySeconds": 1,
+            "prePromotionChecks": patient_check(&url)}}}),
+    )
+    .await;
+    f.wait_phase("follow", "Verifying").await;
+    f.wait_ready_replicas("shop-green", 2).await;
+
+    // The HPA scales the active color up while the preview is verified: the preview follows.
+    hpa_scales(&f, "shop-blue", 5).await;
+    f.wait_replicas("shop-green", 5).await;
+    let recorded = json_condition::<ogf_crds::Rollout>(|r| r["status"]["previewReplicas"] == 5);
+    let rollout = wait_for(f.rollouts(), "follow", WAIT, recorded)
+        .await
+        .expect("the preview's new size recorded")
+        .expect("rollout");
+    let phase = rollout.status.map(|s| s.phase.as_str());
+    assert_eq!(phase, Some("Verifying"), "still verifying");
+    assert_eq!(
+        f.replicas("shop-blue").await,
+        Some(5),
+        "the operator fought the HPA"
+    );
+    assert!(
+        replicas_owned_by(&f, "shop-green", "ogf-operator-rollout-replicas").await,
+        "the preview's count is written under the Rollout's own field manager"
+    );
+    assert!(!replicas_owned_by(&f, "shop-green", "ogf-operator").await);
+
+    // Checks pass; while awaiting promotion the HPA scales down: the preview follows again.
+    gate.store(200, Ordering::SeqCst);
+    f.wait_phase("follow", "AwaitingPromotion").await;
+    hpa_scales(&f, "shop-blue", 3).await;
+    f.wait_replicas("shop-green", 3).await;
+    f.wait_ready_replicas("shop-green", 3).await;
+    assert_eq!(f.replicas("shop-blue").await, Some(3));
+
+    f.patch_rollout("follow", json!({"spec": {"promote": true}}))
+        .await;
+    let done = f.wait_phase("follow", "Succeeded").await;
+    assert_eq!(done["status"]["previewReplicas"], 3, "{done}");
+    f.wait_selector("green").await;
+    wait_hpa_target(&f, "shop-green").await;
+    f.wait_replicas("shop-blue", 0).await;
+    assert_eq!(f.replicas("shop-green").await, Some(3));
+    assert_eq!(green.seen(), ["-", "2", "5", "3"], "green's replica counts");
 }

@@ -46,7 +46,7 @@ fn embedded_example() {
         kinds(&objects),
         [
             "ServiceAccount/ogf-demo",
-            "ConfigMap/ogf-demo-config",
+            "ConfigMap/ogf-demo-config-blue",
             "PersistentVolumeClaim/ogf-demo-data",
             "Deployment/ogf-demo-blue",
             "Service/ogf-demo",
@@ -67,7 +67,7 @@ fn mongodb_example() {
         kinds(&objects),
         [
             "ServiceAccount/ogf-prod",
-            "ConfigMap/ogf-prod-config",
+            "ConfigMap/ogf-prod-config-blue",
             "Deployment/ogf-prod-blue",
             "Service/ogf-prod",
             "Service/ogf-prod-preview",

@@ -110,8 +110,13 @@ table in docs/operator.md in step with this list.
   resources: ["deployments"]
   verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: [""]
-  resources: ["services", "configmaps", "serviceaccounts", "persistentvolumeclaims"]
+  resources: ["services", "serviceaccounts", "persistentvolumeclaims"]
   verbs: ["get", "list", "watch", "create", "patch"]
+# ConfigMaps: one per color (<name>-config-<color>); the single <name>-config of
+# older operator versions is deleted once no Rollout holds its Marketplace.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # Secrets: the generated JWT signing key is applied and deleted when the spec
 # brings its own; referenced Secrets are read and watched so a Marketplace
 # waiting for one recovers when it appears.

@@ -2,13 +2,18 @@
 //! abort and automatic rollback.
 
 mod checks;
+mod overrides;
 mod status;
 mod steps;
 
+use k8s_openapi::api::core::v1::ResourceRequirements;
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 pub use checks::{Check, CheckTiming, HttpCheck, PrometheusCheck};
+pub use overrides::{
+    ApiConfigOverride, CacheTtlsOverride, QUANTITIES_RULE, RESOURCES_RULE, RateLimitsOverride,
+};
 pub use status::{CheckResult, CheckStage, MAX_STEPS, Phase, RolloutStatus, Step};
 pub use steps::{BackupTemplateRef, EnvValue, Migration, PreRolloutBackup};
 
@@ -47,6 +52,24 @@ pub struct RolloutSpec {
     /// Container image to move the Marketplace to.
     #[schemars(length(min = 1, max = 512))]
     pub image: String,
+
+    /// API settings the new color runs with: each field given replaces the Marketplace's
+    /// `spec.config` field of the same name. The old color keeps its own settings; on success
+    /// they become the Marketplace's `spec.config`, an abort or rollback discards them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ApiConfigOverride>,
+
+    /// CPU and memory of the new color's API container, replacing the Marketplace's
+    /// `spec.resources` as a whole; on success they become `spec.resources`, an abort or
+    /// rollback discards them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(
+        validation = Rule::new(QUANTITIES_RULE)
+            .message("resources: cpu and memory must be quantities such as 250m or 1Gi"),
+        validation = Rule::new(RESOURCES_RULE)
+            .message("resources: a cpu or memory limit must not be below its request")
+    )]
+    pub resources: Option<ResourceRequirements>,
 
     /// How to move: blue-green is the only strategy.
     #[serde(default)]
@@ -138,6 +161,13 @@ impl Default for BlueGreen {
             pre_promotion_checks: Vec::new(),
             post_promotion_checks: Vec::new(),
         }
+    }
+}
+
+impl RolloutSpec {
+    /// Whether the Rollout changes the configuration besides the image.
+    pub fn overrides_config(&self) -> bool {
+        self.config.is_some() || self.resources.is_some()
     }
 }
 

@@ -83,3 +83,40 @@ fn switch_timestamps_keep_sub_second_precision() {
     .unwrap();
     assert_eq!(back["verifiedAt"], "2026-01-02T03:04:05.123456Z");
 }
+
+#[test]
+fn config_overrides_replace_only_the_fields_given() {
+    let spec: RolloutSpec = serde_json::from_value(json!({
+        "marketplaceRef": {"name": "shop"}, "image": "api:2",
+        "config": {"logLevel": "debug", "corsOrigins": [], "rateLimits": {"userPerMinute": 60}},
+        "resources": {"requests": {"cpu": "250m"}}
+    }))
+    .unwrap();
+    assert!(spec.overrides_config());
+    let base = crate::marketplace::ApiConfig {
+        cors_origins: vec!["https://a.example".into()],
+        ..Default::default()
+    };
+    let merged = spec.config.as_ref().unwrap().apply_to(&base);
+    assert_eq!(merged.log_level, crate::marketplace::LogLevel::Debug);
+    assert!(merged.cors_origins.is_empty(), "the list is replaced");
+    assert_eq!(merged.rate_limits.user_per_minute, 60);
+    assert_eq!(
+        merged.rate_limits.auth_per_minute, base.rate_limits.auth_per_minute,
+        "fields not given keep the Marketplace's value"
+    );
+    assert_eq!(merged.cache_ttls, base.cache_ttls);
+    let value = serde_json::to_value(&spec).unwrap();
+    assert!(value["config"].get("cacheTtls").is_none());
+    assert_eq!(value["resources"]["requests"]["cpu"], "250m");
+}
+
+#[test]
+fn a_rollout_without_overrides_changes_only_the_image() {
+    let spec: RolloutSpec = serde_json::from_value(json!({
+        "marketplaceRef": {"name": "shop"}, "image": "api:2"
+    }))
+    .unwrap();
+    assert!(!spec.overrides_config());
+    assert!(serde_json::to_value(&spec).unwrap().get("config").is_none());
+}

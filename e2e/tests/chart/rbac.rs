@@ -29,6 +29,7 @@ const NEEDED_IN_WATCHED: &[(&str, &str, &str, &str)] = &[
     ("create", "events.k8s.io", "events", ""),
     ("patch", "events.k8s.io", "events", ""),
     ("delete", "", "secrets", ""),
+    ("delete", "", "configmaps", ""),
     ("delete", "autoscaling", "horizontalpodautoscalers", ""),
     ("delete", "policy", "poddisruptionbudgets", ""),
     ("delete", "networking.k8s.io", "networkpolicies", ""),

@@ -82,6 +82,8 @@ pub fn new_rollout(
                 name: marketplace.into(),
             },
             image: image.into(),
+            config: None,
+            resources: None,
             strategy: Strategy {
                 blue_green: BlueGreen {
                     auto_promote,

@@ -1,8 +1,9 @@
-//! The ConfigMap `<name>-config` carrying `spec.config` as `OGF_*` variables.
+//! The ConfigMaps `<name>-config-<color>` carrying a color's API settings as `OGF_*` variables.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
+use ogf_crds::Color;
 use ogf_crds::marketplace::ApiConfig;
 
 use super::owner::Owner;
@@ -37,10 +38,10 @@ pub fn data(config: &ApiConfig) -> BTreeMap<String, String> {
     ])
 }
 
-/// The ConfigMap for `config`.
-pub fn build(owner: &Owner, config: &ApiConfig) -> ConfigMap {
+/// The ConfigMap of `color` for `config`.
+pub fn build(owner: &Owner, config: &ApiConfig, color: Color) -> ConfigMap {
     ConfigMap {
-        metadata: owner.meta(owner.config_map_name(), None),
+        metadata: owner.meta(owner.config_map_name(color), Some(color)),
         data: Some(data(config)),
         ..ConfigMap::default()
     }
@@ -55,8 +56,10 @@ mod tests {
     #[test]
     fn defaults_land_in_the_data() {
         let mkt = marketplace();
-        let cm = build(&Owner::of(&mkt).unwrap(), &mkt.spec.config);
-        assert_eq!(cm.metadata.name.as_deref(), Some("demo-config"));
+        let cm = build(&Owner::of(&mkt).unwrap(), &mkt.spec.config, Color::Green);
+        assert_eq!(cm.metadata.name.as_deref(), Some("demo-config-green"));
+        let labels = cm.metadata.labels.clone().unwrap();
+        assert_eq!(labels["ogf.dev/color"], "green");
         let data = cm.data.unwrap();
         assert_eq!(data["OGF_LOG_LEVEL"], "info");
         assert_eq!(data["OGF_CORS_ORIGINS"], "");

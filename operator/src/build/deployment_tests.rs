@@ -133,7 +133,7 @@ fn mongodb_env_wiring() {
     assert_eq!(env_value(&c, env::DATA_DIR), None);
     assert_eq!(
         c.env_from.unwrap()[0].config_map_ref.clone().unwrap().name,
-        "demo-config"
+        "demo-config-blue"
     );
     let strategy = d.spec.strategy.unwrap();
     assert_eq!(strategy.type_.as_deref(), Some("RollingUpdate"));

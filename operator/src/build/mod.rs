@@ -34,7 +34,7 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::DynamicObject;
 use ogf_crds::marketplace::DatabaseKind;
-use ogf_crds::{Color, Marketplace, MarketplaceSpec};
+use ogf_crds::{Color, Marketplace, MarketplaceSpec, RolloutSpec};
 
 use crate::error::BuildError;
 use owner::Owner;
@@ -57,7 +57,7 @@ pub struct Options {
 pub struct DesiredObjects {
     /// The pods' ServiceAccount.
     pub service_account: ServiceAccount,
-    /// The API's settings.
+    /// The active color's API settings (`<name>-config-<active>`).
     pub config_map: ConfigMap,
     /// The generated JWT signing key (see [`Options::jwt_secret_value`]).
     pub jwt_secret: Option<Secret>,
@@ -101,7 +101,7 @@ pub fn desired(marketplace: &Marketplace, options: &Options) -> Result<DesiredOb
     }
     Ok(DesiredObjects {
         service_account: service_account::build(&owner),
-        config_map: configmap::build(&owner, &spec.config),
+        config_map: configmap::build(&owner, &spec.config, active),
         jwt_secret: options
             .jwt_secret_value
             .as_deref()
@@ -151,7 +151,7 @@ pub fn color_deployment(
         .database
         .kind()
         .ok_or(BuildError::DatabaseNotExactlyOne)?;
-    let config_map = configmap::build(&owner, &spec.config);
+    let config_map = configmap::build(&owner, &spec.config, color);
     let jwt = secret::jwt_ref(&owner, spec);
     let hash = pod_config_hash(&config_map, database, &jwt);
     let params = PodParams {
@@ -164,6 +164,28 @@ pub fn color_deployment(
         config_hash: &hash,
     };
     Ok(deployment::build(&params, replicas))
+}
+
+/// The ConfigMap `<name>-config-<color>` the Deployment of [`color_deployment`] reads, built
+/// from the same `marketplace`.
+pub fn color_config_map(marketplace: &Marketplace, color: Color) -> Result<ConfigMap, BuildError> {
+    let owner = Owner::of(marketplace)?;
+    Ok(configmap::build(&owner, &marketplace.spec.config, color))
+}
+
+/// `marketplace` as the new color of `rollout` runs it: the Rollout's `config` fields replace
+/// the Marketplace's, its `resources` replace `spec.resources`. Without overrides, the
+/// Marketplace unchanged. On success the Marketplace's spec is set to this, so that its
+/// reconciler builds exactly the Deployment the Rollout deployed (no restart).
+pub fn for_rollout(marketplace: &Marketplace, rollout: &RolloutSpec) -> Marketplace {
+    let mut target = marketplace.clone();
+    if let Some(config) = &rollout.config {
+        target.spec.config = config.apply_to(&marketplace.spec.config);
+    }
+    if let Some(resources) = &rollout.resources {
+        target.spec.resources = Some(resources.clone());
+    }
+    target
 }
 
 /// The `ogf.dev/config-hash` of the pods: ConfigMap data and every referenced secret key.

@@ -220,3 +220,108 @@ fn preview_color_differs_only_in_color_image_and_replicas() {
         "same configuration on both colors"
     );
 }
+
+fn rollout_spec(extra: serde_json::Value) -> RolloutSpec {
+    let mut spec = json!({"marketplaceRef": {"name": "demo"}, "image": "ogf-api:2"});
+    if let (Some(spec), Some(extra)) = (spec.as_object_mut(), extra.as_object()) {
+        spec.extend(extra.clone());
+    }
+    serde_json::from_value(spec).unwrap()
+}
+
+fn pod_hash(d: &Deployment) -> String {
+    d.spec
+        .template
+        .metadata
+        .clone()
+        .unwrap()
+        .annotations
+        .unwrap()[config_hash::ANNOTATION]
+        .clone()
+}
+
+#[test]
+fn each_color_reads_its_own_config_map() {
+    let mkt = marketplace();
+    let desired = desired(&mkt, &Options::default()).unwrap();
+    assert_eq!(
+        desired.config_map.metadata.name.as_deref(),
+        Some("demo-config-blue")
+    );
+    let green = color_deployment(&mkt, Color::Green, "ogf-api:2", Some(1)).unwrap();
+    let env_from = green.spec.template.spec.unwrap().containers[0]
+        .env_from
+        .clone()
+        .unwrap();
+    assert_eq!(
+        env_from[0].config_map_ref.as_ref().unwrap().name,
+        "demo-config-green"
+    );
+    let green_map = color_config_map(&mkt, Color::Green).unwrap();
+    assert_eq!(
+        green_map.metadata.name.as_deref(),
+        Some("demo-config-green")
+    );
+    assert_eq!(green_map.data, desired.config_map.data, "same settings");
+}
+
+#[test]
+fn a_rollout_without_overrides_builds_the_marketplace_as_is() {
+    let mkt = marketplace();
+    assert_eq!(for_rollout(&mkt, &rollout_spec(json!({}))), mkt);
+}
+
+#[test]
+fn config_overrides_change_the_new_color_only() {
+    let mkt = marketplace();
+    let spec = rollout_spec(json!({
+        "config": {"logLevel": "debug", "rateLimits": {"userPerMinute": 60}},
+        "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}}
+    }));
+    let target = for_rollout(&mkt, &spec);
+    let active = desired(&mkt, &Options::default()).unwrap();
+    let preview = color_deployment(&target, Color::Green, "ogf-api:2", Some(2)).unwrap();
+    assert_ne!(
+        pod_hash(&preview),
+        pod_hash(&active.deployment),
+        "the config hash differs between the colors"
+    );
+    let data = color_config_map(&target, Color::Green)
+        .unwrap()
+        .data
+        .unwrap();
+    assert_eq!(data["OGF_LOG_LEVEL"], "debug");
+    assert_eq!(data["OGF_RATE_LIMIT_USER_PER_MINUTE"], "60");
+    assert_eq!(
+        data["OGF_RATE_LIMIT_AUTH_PER_MINUTE"], "5",
+        "fields not overridden keep the Marketplace's value"
+    );
+    let resources = preview.spec.template.spec.unwrap().containers[0]
+        .resources
+        .clone()
+        .unwrap();
+    assert_eq!(resources.requests.unwrap()["cpu"].0, "250m");
+    assert_eq!(
+        resources.limits.unwrap().len(),
+        1,
+        "resources are replaced whole"
+    );
+    let active_data = active.config_map.data.unwrap();
+    assert_eq!(
+        active_data["OGF_LOG_LEVEL"], "info",
+        "the active color keeps its settings"
+    );
+
+    // Once the Marketplace's spec holds the overrides, its reconciler builds the same pods.
+    let mut promoted = mkt.clone();
+    promoted.spec.image = "ogf-api:2".into();
+    promoted.spec.config = target.spec.config.clone();
+    promoted.spec.resources = target.spec.resources.clone();
+    let options = Options {
+        active_color: Color::Green,
+        ..Options::default()
+    };
+    let after = desired(&promoted, &options).unwrap().deployment;
+    let ours = color_deployment(&target, Color::Green, "ogf-api:2", Some(2)).unwrap();
+    assert_eq!(after.spec.template, ours.spec.template);
+}

@@ -96,8 +96,15 @@ impl Owner {
         format!("{}-jwt", self.name)
     }
 
-    /// `<name>-config`: the API's settings.
-    pub fn config_map_name(&self) -> String {
+    /// `<name>-config-<color>`: the API settings of one color. Each color has its own, so that
+    /// a Rollout can start the new color with other settings without touching the live one.
+    pub fn config_map_name(&self, color: Color) -> String {
+        format!("{}-config-{}", self.name, color.as_str())
+    }
+
+    /// `<name>-config`: the one ConfigMap of both colors before each color had its own;
+    /// deleted once no Rollout holds the Marketplace.
+    pub fn legacy_config_map_name(&self) -> String {
         format!("{}-config", self.name)
     }
 

@@ -118,7 +118,7 @@ fn container(params: &PodParams<'_>) -> Container {
         env: Some(env::env(params.database, params.jwt)),
         env_from: Some(vec![EnvFromSource {
             config_map_ref: Some(ConfigMapEnvSource {
-                name: params.owner.config_map_name(),
+                name: params.owner.config_map_name(params.color),
                 optional: Some(false),
             }),
             ..EnvFromSource::default()

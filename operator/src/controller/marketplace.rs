@@ -7,7 +7,8 @@
 //!
 //! Images move blue-green: the active Deployment runs `status.image` (the image actually
 //! promoted) once set, a `spec.image` change creates an implicit Rollout, and while a
-//! Rollout holds the Marketplace both colored Deployments are left to it.
+//! Rollout holds the Marketplace the colored objects (both Deployments and their ConfigMaps
+//! `<name>-config-<color>`) are left to it.
 //!
 //! While a Restore holds the Marketplace (maintenance, see [`maintenance`]), its API is kept
 //! at zero replicas and `Ready=False` (reason `RestoreInProgress`) names the Restore; Restores
@@ -264,7 +265,7 @@ async fn reconcile_inner(
         .manifests()
         .map_err(|e| ReconcileError::Serialize("desired objects", e))?
         .into_iter()
-        .filter(|m| !(rolling && m["kind"] == "Deployment"))
+        .filter(|m| !(rolling && colored(m)))
         .collect();
     let mut changes = Vec::new();
     for manifest in &manifests {
@@ -281,8 +282,14 @@ async fn reconcile_inner(
             changes.push(format!("{verb} {}", apply::describe(manifest)));
         }
     }
-    for leftover in no_longer_desired(marketplace, &owner, &manifests, context.service_monitor_api)
-    {
+    let leftovers = no_longer_desired(
+        marketplace,
+        &owner,
+        &manifests,
+        context.service_monitor_api,
+        rolling,
+    );
+    for leftover in leftovers {
         if apply::delete_if_owned(client, namespace, &leftover, owner.reference.uid.as_str())
             .await?
         {
@@ -404,12 +411,21 @@ async fn generated_jwt_value(
     Ok(Some(key.iter().map(|b| format!("{b:02x}")).collect()))
 }
 
-/// Optional objects the spec does not ask for (any more), to delete if we own them.
+/// Whether `manifest` belongs to one color (label `ogf.dev/color`): a Deployment or its
+/// ConfigMap, left to a Rollout that holds the Marketplace.
+fn colored(manifest: &Value) -> bool {
+    manifest["metadata"]["labels"][build::labels::COLOR].is_string()
+}
+
+/// Optional objects the spec does not ask for (any more), to delete if we own them; the
+/// shared ConfigMap of older versions only once no Rollout holds the Marketplace (until then
+/// the live color's Deployment may still read it).
 fn no_longer_desired(
     marketplace: &Marketplace,
     owner: &Owner,
     manifests: &[Value],
     service_monitor_api: bool,
+    rolling: bool,
 ) -> Vec<Value> {
     let name = owner.name.as_str();
     let mut candidates = vec![
@@ -431,6 +447,9 @@ fn no_longer_desired(
     }
     if marketplace.spec.jwt_secret_ref.is_some() {
         candidates.push(("v1", "Secret", owner.jwt_secret_name()));
+    }
+    if !rolling {
+        candidates.push(("v1", "ConfigMap", owner.legacy_config_map_name()));
     }
     candidates
         .into_iter()

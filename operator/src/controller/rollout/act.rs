@@ -3,8 +3,8 @@
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Patch, PatchParams};
 use kube::{Api, ResourceExt};
-use ogf_crds::{Color, Marketplace, RolloutStatus};
-use serde_json::json;
+use ogf_crds::{Color, Marketplace, RolloutSpec, RolloutStatus};
+use serde_json::{Value, json};
 
 use crate::apply;
 use crate::build;
@@ -104,29 +104,149 @@ pub fn owns_replicas(deployment: &Deployment, manager: &str) -> bool {
         })
 }
 
-/// Brings up the target color; on the embedded store the old color is stopped first.
+/// Brings up the target color with its own ConfigMap; on the embedded store the old color is
+/// stopped first. `target` is the Marketplace as the new color runs it
+/// ([`build::for_rollout`]); the old color is scaled with `marketplace` as it is.
 pub async fn deploy(
     client: &kube::Client,
     marketplace: &Marketplace,
+    target: &Marketplace,
     status: &RolloutStatus,
 ) -> Result<(), ReconcileError> {
-    let (Some(target), Some(image)) = (status.target_color, status.target_image.as_deref()) else {
+    let (Some(color), Some(image)) = (status.target_color, status.target_image.as_deref()) else {
         return Ok(());
     };
     if status.stop_then_start
         && let Some(stable) = status.stable_image.as_deref()
     {
-        scale(client, marketplace, target.other(), stable, 0).await?;
+        scale(client, marketplace, color.other(), stable, 0).await?;
     }
+    let config_map = serde_json::to_value(build::color_config_map(target, color)?)
+        .map_err(|e| ReconcileError::Serialize("the ConfigMap", e))?;
+    apply::apply(client, &target.namespace().unwrap_or_default(), &config_map).await?;
     scale(
         client,
-        marketplace,
         target,
+        color,
         image,
         status.preview_replicas.unwrap_or(1),
     )
     .await?;
     Ok(())
+}
+
+/// Whether the API server accepts `color`'s Deployment built with the Rollout's overrides (a
+/// server-side dry run: nothing is written); `Some(why)` when it refuses it.
+pub async fn try_overrides(
+    client: &kube::Client,
+    marketplace: &Marketplace,
+    spec: &RolloutSpec,
+    color: Color,
+) -> Result<Option<String>, ReconcileError> {
+    let target = build::for_rollout(marketplace, spec);
+    let deployment = build::color_deployment(&target, color, &spec.image, Some(1))?;
+    let api: Api<Deployment> =
+        Api::namespaced(client.clone(), &marketplace.namespace().unwrap_or_default());
+    let name = deployment.metadata.name.clone().unwrap_or_default();
+    let params = PatchParams::apply(crate::FIELD_MANAGER).force().dry_run();
+    match api.patch(&name, &params, &Patch::Apply(&deployment)).await {
+        Ok(_) => Ok(None),
+        Err(kube::Error::Api(status)) if matches!(status.code, 400 | 422) => {
+            Ok(Some(status.message))
+        }
+        Err(e) => Err(ReconcileError::Kube(
+            "trying the configuration overrides",
+            e,
+        )),
+    }
+}
+
+/// Makes the Marketplace's `spec.config` and `spec.resources` what the new color runs with
+/// (the Rollout's overrides applied), so that its reconciler builds the same pods once it
+/// takes the color back. One merge patch under [`IMAGE_FIELD_MANAGER`], guarded by the
+/// resourceVersion; `false` on a conflict (the caller tries again with a fresh read).
+pub async fn align_spec_config(
+    client: &kube::Client,
+    marketplace: &Marketplace,
+    spec: &RolloutSpec,
+) -> Result<bool, ReconcileError> {
+    let Some(patch) = spec_config_patch(marketplace, spec)
+        .map_err(|e| ReconcileError::Serialize("the configuration", e))?
+    else {
+        return Ok(true);
+    };
+    let api: Api<Marketplace> =
+        Api::namespaced(client.clone(), &marketplace.namespace().unwrap_or_default());
+    let params = PatchParams {
+        field_manager: Some(IMAGE_FIELD_MANAGER.into()),
+        ..PatchParams::default()
+    };
+    match api
+        .patch(&marketplace.name_any(), &params, &Patch::Merge(patch))
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(status)) if status.code == 409 => Ok(false),
+        Err(e) => Err(ReconcileError::Kube(
+            "setting the Marketplace's spec.config",
+            e,
+        )),
+    }
+}
+
+/// The merge patch that gives `marketplace` the configuration of [`build::for_rollout`]:
+/// `spec.config` and (when overridden) `spec.resources` replaced as wholes; `None` when they
+/// already are.
+pub fn spec_config_patch(
+    marketplace: &Marketplace,
+    spec: &RolloutSpec,
+) -> Result<Option<Value>, serde_json::Error> {
+    let target = build::for_rollout(marketplace, spec).spec;
+    let current = &marketplace.spec;
+    let mut changes = serde_json::Map::new();
+    if target.config != current.config {
+        let live = serde_json::to_value(&current.config)?;
+        changes.insert(
+            "config".into(),
+            replacing(&live, &serde_json::to_value(&target.config)?),
+        );
+    }
+    if spec.resources.is_some() && target.resources != current.resources {
+        let live = serde_json::to_value(&current.resources)?;
+        changes.insert(
+            "resources".into(),
+            replacing(&live, &serde_json::to_value(&target.resources)?),
+        );
+    }
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(json!({
+        "metadata": {"resourceVersion": marketplace.resource_version()},
+        "spec": changes,
+    })))
+}
+
+/// A merge patch (RFC 7386) that turns `live` into exactly `wanted`: keys only `live` has are
+/// set to null, at every depth (a plain merge patch would keep them).
+pub fn replacing(live: &Value, wanted: &Value) -> Value {
+    match (live, wanted) {
+        (Value::Object(live), Value::Object(wanted)) => {
+            let mut patch: serde_json::Map<String, Value> = live
+                .keys()
+                .filter(|k| !wanted.contains_key(*k))
+                .map(|k| (k.clone(), Value::Null))
+                .collect();
+            for (key, value) in wanted {
+                let merged = live
+                    .get(key)
+                    .map_or_else(|| value.clone(), |l| replacing(l, value));
+                patch.insert(key.clone(), merged);
+            }
+            Value::Object(patch)
+        }
+        _ => wanted.clone(),
+    }
 }
 
 /// Points the Marketplace at `color` running `image`, in one status write guarded by its
@@ -179,3 +299,7 @@ pub async fn align_spec_image(
     .map_err(|e| ReconcileError::Kube("setting the Marketplace's spec.image", e))?;
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "act_tests.rs"]
+mod tests;

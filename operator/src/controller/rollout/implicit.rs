@@ -120,6 +120,8 @@ pub async fn ensure_implicit(
                 name: marketplace.name_any(),
             },
             image: wanted.to_string(),
+            config: None,
+            resources: None,
             strategy: Strategy::default(),
             progress_deadline_seconds: 600,
             pre_rollout_backup: None,

@@ -10,8 +10,8 @@ use ogf_crds::rollout::Phase;
 use ogf_crds::{Color, Marketplace, Rollout, RolloutStatus};
 
 use super::phase::{self, MarketplaceView, Observations, StepState};
-use super::steps;
-use crate::build::labels;
+use super::{act, steps};
+use crate::build::{self, labels};
 use crate::controller::ReconcileError;
 
 /// The Marketplace (as read) and the observations about `rollout`.
@@ -62,6 +62,7 @@ pub async fn observe(
                 && &r.spec.marketplace_ref.name == name
         })
         .collect();
+    let target_replicas = target.as_ref().and_then(|d| d.spec.replicas);
     let view = marketplace.as_ref().map(|m| MarketplaceView {
         active_color,
         image: m
@@ -74,6 +75,7 @@ pub async fn observe(
             .and_then(|d| d.spec.replicas)
             .unwrap_or(m.spec.replicas),
         embedded: matches!(m.spec.database.kind(), Some(DatabaseKind::Embedded(_))),
+        autoscaled: m.spec.autoscaling.is_some(),
         paused: m.spec.paused,
     });
     let phase = status.map(|s| s.phase).unwrap_or_default();
@@ -106,16 +108,46 @@ pub async fn observe(
         }
         _ => None,
     };
+    let blocked_by = phase::blocked_by(rollout, siblings.iter().map(AsRef::as_ref));
+    // The overrides are tried (a server-side dry run of the new color) only when the Rollout
+    // is about to leave `Pending`: before a backup, a migration or anything else changes.
+    let about_to_start = matches!(phase, Phase::Pending)
+        && rollout.spec.overrides_config()
+        && !rollout.spec.abort
+        && blocked_by.is_none()
+        && restore_hold.is_none();
+    let override_problem = match &marketplace {
+        Some(m) if about_to_start && !m.spec.paused => {
+            act::try_overrides(client, m, &rollout.spec, active_color.other()).await?
+        }
+        _ => None,
+    };
+    // While deploying, the target only counts when it runs this Rollout's configuration too
+    // (a color left up by an earlier Rollout may run the image with other settings).
+    let configured = match (&marketplace, &target, current.target_color) {
+        (Some(m), Some(d), Some(color)) if phase == Phase::Deploying => {
+            let wanted = build::color_deployment(
+                &build::for_rollout(m, &rollout.spec),
+                color,
+                &rollout.spec.image,
+                None,
+            )?;
+            config_hash(d) == config_hash(&wanted)
+        }
+        _ => true,
+    };
     let observations = Observations {
         now: Timestamp::now(),
         marketplace: view,
-        blocked_by: phase::blocked_by(rollout, siblings.iter().map(AsRef::as_ref)),
+        blocked_by,
         restore_hold,
-        target_available: target.as_ref().is_some_and(available),
+        target_available: configured && target.as_ref().is_some_and(available),
         service_color,
         backup,
         migration,
         old_pods,
+        target_replicas,
+        override_problem,
     };
     Ok((marketplace, observations))
 }
@@ -129,15 +161,29 @@ fn runs(deployment: &Deployment, image: &str) -> bool {
         .is_some_and(|p| p.containers.first().and_then(|c| c.image.as_deref()) == Some(image))
 }
 
-/// Fully rolled out and Available: every desired pod updated, ready and available, for the
-/// current generation.
+/// The `ogf.dev/config-hash` of `deployment`'s pod template.
+fn config_hash(deployment: &Deployment) -> Option<&String> {
+    deployment
+        .spec
+        .template
+        .metadata
+        .as_ref()?
+        .annotations
+        .as_ref()?
+        .get(build::config_hash::ANNOTATION)
+}
+
+/// Fully rolled out and Available: at least one pod, every desired pod updated, ready and
+/// available, for the current generation (a color scaled to zero is not Available: the active
+/// selector must never point at nothing).
 pub fn available(deployment: &Deployment) -> bool {
     let spec = &deployment.spec;
     let Some(status) = deployment.status.as_ref() else {
         return false;
     };
     let desired = spec.replicas.unwrap_or(1);
-    status.observed_generation >= deployment.metadata.generation
+    desired > 0
+        && status.observed_generation >= deployment.metadata.generation
         && status.updated_replicas.unwrap_or(0) == desired
         && status.ready_replicas.unwrap_or(0) == desired
         && status.available_replicas.unwrap_or(0) == desired

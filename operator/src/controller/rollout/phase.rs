@@ -21,6 +21,8 @@ pub struct MarketplaceView {
     pub replicas: i32,
     /// Whether it uses the embedded store (one replica on one volume).
     pub embedded: bool,
+    /// Whether an HPA decides the active color's count (`spec.autoscaling`).
+    pub autoscaled: bool,
     /// `spec.paused`: the operator changes nothing, so the Rollout waits.
     pub paused: bool,
 }
@@ -67,6 +69,11 @@ pub struct Observations {
     /// Pods of the old color that still exist, terminating ones included (observed in
     /// `Deploying` on the embedded store only: the new color starts once they are gone).
     pub old_pods: usize,
+    /// `spec.replicas` of the target color's Deployment, when it runs the target image.
+    pub target_replicas: Option<i32>,
+    /// Why the API server refuses the new color with the Rollout's `config`/`resources`
+    /// (a server-side dry run, observed only when the Rollout is about to leave `Pending`).
+    pub override_problem: Option<String>,
 }
 
 /// Why a Rollout waits, when the reason deserves the `Waiting` condition.
@@ -99,6 +106,8 @@ pub enum FailReason {
     BackupFailed,
     /// The migration Job failed or passed its deadline.
     MigrationFailed,
+    /// The API server refuses the new color with the Rollout's `config` or `resources`.
+    InvalidConfigOverride,
 }
 
 impl FailReason {
@@ -109,6 +118,7 @@ impl FailReason {
             Self::BackupTemplateNotFound => "BackupTemplateNotFound",
             Self::BackupFailed => "BackupFailed",
             Self::MigrationFailed => "MigrationFailed",
+            Self::InvalidConfigOverride => "InvalidConfigOverride",
         }
     }
 }
@@ -125,6 +135,9 @@ pub enum Work {
     /// Apply the target color's Deployment with the target image (stopping the active first
     /// on the embedded store).
     Deploy,
+    /// Scale the preview to what the HPA decided for the active color (autoscaled
+    /// Marketplaces, until the switch), and record it.
+    Resize(i32),
     /// Probe the checks of a stage that are due.
     Probe(CheckStage),
     /// Point the Marketplace (and so its active Service) at the target color.
@@ -213,6 +226,12 @@ pub fn decide(rollout: &Rollout, obs: &Observations) -> Decision {
     }
     if let Some(gated) = prepare::gate(spec, status, obs) {
         return gated;
+    }
+    let verifying = matches!(status.phase, Phase::Deploying | Phase::Verifying);
+    if !(deadline_passed && verifying)
+        && let Some(replicas) = follow_hpa(rollout, status, obs)
+    {
+        return Decision::Act(Work::Resize(replicas));
     }
     match status.phase {
         Phase::Pending => prepare::pending(spec, obs),
@@ -303,6 +322,27 @@ pub fn decide(rollout: &Rollout, obs: &Observations) -> Decision {
             cleanup(status, obs, bg.abort_scale_down_delay_seconds)
         }
     }
+}
+
+/// The count the preview must be scaled to, when it does not have it: on an autoscaled
+/// Marketplace (and without an explicit `previewReplicas`) the preview follows what the HPA
+/// decides for the active color, from `Deploying` until the switch. The HPA writes its
+/// decision to the active Deployment's scale, so its count is the HPA's current decision.
+pub fn follow_hpa(rollout: &Rollout, status: &RolloutStatus, obs: &Observations) -> Option<i32> {
+    let marketplace = obs.marketplace.as_ref()?;
+    let target = status.target_color?;
+    let following = marketplace.autoscaled
+        && rollout.spec.strategy.blue_green.preview_replicas.is_none()
+        && !status.stop_then_start
+        && marketplace.active_color != target
+        && matches!(
+            status.phase,
+            Phase::Deploying | Phase::Verifying | Phase::AwaitingPromotion | Phase::Promoting
+        );
+    let decided = marketplace.replicas.max(1);
+    let behind = status.preview_replicas != Some(decided)
+        || obs.target_replicas.is_some_and(|r| r != decided);
+    (following && behind).then_some(decided)
 }
 
 /// After an abort or rollback: traffic back on the old color, then the target color scaled down.

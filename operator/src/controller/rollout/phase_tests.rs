@@ -37,6 +37,7 @@ fn obs(now: i64) -> Observations {
             image: "api:1".into(),
             replicas: 2,
             embedded: false,
+            autoscaled: false,
             paused: false,
         }),
         blocked_by: None,
@@ -46,6 +47,8 @@ fn obs(now: i64) -> Observations {
         backup: StepState::NotStarted,
         migration: StepState::NotStarted,
         old_pods: 0,
+        target_replicas: None,
+        override_problem: None,
     }
 }
 
@@ -280,4 +283,126 @@ fn stop_then_start_waits_for_the_old_pods_to_be_gone() {
     };
     assert_eq!(decide(&ro, &lingering), Decision::Act(Work::StopOld));
     assert_eq!(decide(&ro, &obs(10)), Decision::Act(Work::Deploy));
+}
+
+/// Observations of an autoscaled Marketplace whose HPA decided `decided` for the active color,
+/// with the target color's Deployment at `target`.
+fn autoscaled(now: i64, decided: i32, target: Option<i32>) -> Observations {
+    let mut o = obs(now);
+    if let Some(m) = o.marketplace.as_mut() {
+        m.autoscaled = true;
+        m.replicas = decided;
+    }
+    o.target_replicas = target;
+    o.target_available = true;
+    o
+}
+
+fn sized(phase: Phase, preview: i32) -> RolloutStatus {
+    RolloutStatus {
+        preview_replicas: Some(preview),
+        ..status(phase, 0)
+    }
+}
+
+#[test]
+fn the_preview_follows_the_hpa_until_the_switch() {
+    for phase in [
+        Phase::Deploying,
+        Phase::Verifying,
+        Phase::AwaitingPromotion,
+        Phase::Promoting,
+    ] {
+        let ro = rollout(json!({}), sized(phase, 4));
+        assert_eq!(
+            decide(&ro, &autoscaled(10, 6, Some(4))),
+            Decision::Act(Work::Resize(6)),
+            "{phase}"
+        );
+        assert_eq!(
+            decide(&ro, &autoscaled(10, 3, Some(4))),
+            Decision::Act(Work::Resize(3)),
+            "{phase}: down as well"
+        );
+        let in_step = decide(&ro, &autoscaled(10, 4, Some(4)));
+        assert!(
+            !matches!(in_step, Decision::Act(Work::Resize(_))),
+            "{phase}: {in_step:?}"
+        );
+    }
+    // Recorded but not applied yet (an operator restarted in between): applied again.
+    let ro = rollout(json!({}), sized(Phase::Verifying, 6));
+    assert_eq!(
+        decide(&ro, &autoscaled(10, 6, Some(4))),
+        Decision::Act(Work::Resize(6))
+    );
+}
+
+#[test]
+fn the_preview_does_not_follow_without_an_hpa_after_the_switch_or_when_sized() {
+    let ro = rollout(json!({}), sized(Phase::Verifying, 4));
+    let mut plain = autoscaled(10, 6, Some(4));
+    if let Some(m) = plain.marketplace.as_mut() {
+        m.autoscaled = false;
+    }
+    assert!(!matches!(
+        decide(&ro, &plain),
+        Decision::Act(Work::Resize(_))
+    ));
+
+    let fixed = rollout(
+        json!({"strategy": {"blueGreen": {"previewReplicas": 4}}}),
+        sized(Phase::Verifying, 4),
+    );
+    assert!(!matches!(
+        decide(&fixed, &autoscaled(10, 6, Some(4))),
+        Decision::Act(Work::Resize(_))
+    ));
+
+    // After the switch the HPA owns the new active color's count.
+    let post = rollout(json!({}), sized(Phase::PostVerifying, 4));
+    let mut switched = autoscaled(10, 6, Some(4));
+    if let Some(m) = switched.marketplace.as_mut() {
+        m.active_color = Color::Green;
+    }
+    assert!(!matches!(
+        decide(&post, &switched),
+        Decision::Act(Work::Resize(_))
+    ));
+    let promoting = rollout(json!({}), sized(Phase::Promoting, 4));
+    assert!(!matches!(
+        decide(&promoting, &switched),
+        Decision::Act(Work::Resize(_))
+    ));
+
+    // A passed deadline rolls back rather than resizing.
+    let late = rollout(json!({}), sized(Phase::Verifying, 4));
+    assert_eq!(
+        entered(decide(&late, &autoscaled(1000, 6, Some(4)))),
+        Phase::RolledBack
+    );
+}
+
+#[test]
+fn an_override_the_api_server_refuses_fails_before_anything_changes() {
+    let ro = rollout(
+        json!({"resources": {"limits": {"foo": "1"}}}),
+        RolloutStatus::default(),
+    );
+    let refused = Observations {
+        override_problem: Some(
+            "spec.template.spec.containers[0].resources.limits[foo]: Invalid value".into(),
+        ),
+        ..obs(0)
+    };
+    match decide(&ro, &refused) {
+        Decision::Fail { reason, message } => {
+            assert_eq!(reason, FailReason::InvalidConfigOverride);
+            assert_eq!(reason.as_str(), "InvalidConfigOverride");
+            assert!(message.contains("limits[foo]"), "{message}");
+            assert!(message.contains("nothing was changed"), "{message}");
+        }
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    assert_eq!(entered(decide(&ro, &obs(0))), Phase::Deploying);
 }

@@ -62,6 +62,15 @@ pub fn pending(spec: &RolloutSpec, obs: &Observations) -> Decision {
             reason: Some(WaitReason::AnotherRolloutInProgress),
         };
     }
+    if let Some(problem) = &obs.override_problem {
+        return Decision::Fail {
+            reason: FailReason::InvalidConfigOverride,
+            message: format!(
+                "the new color cannot run with spec.config/spec.resources: {problem}; nothing \
+                 was changed: fix them, then retry (annotation ogf.dev/retry)"
+            ),
+        };
+    }
     let then = if marketplace.embedded {
         "; then stop-then-start (embedded store: the active color stops before the new one starts)"
     } else {

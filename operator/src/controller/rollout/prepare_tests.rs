@@ -37,6 +37,7 @@ fn obs() -> Observations {
             image: "api:1".into(),
             replicas: 2,
             embedded: false,
+            autoscaled: false,
             paused: false,
         }),
         blocked_by: None,
@@ -46,6 +47,8 @@ fn obs() -> Observations {
         backup: StepState::NotStarted,
         migration: StepState::NotStarted,
         old_pods: 0,
+        target_replicas: None,
+        override_problem: None,
     }
 }
 

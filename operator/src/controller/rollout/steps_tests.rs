@@ -115,6 +115,7 @@ fn leaving_pending_records_the_start_and_names_the_step_objects() {
         image: "api:1".into(),
         replicas: 3,
         embedded: false,
+        autoscaled: false,
         paused: false,
     };
     let now = k8s_openapi::jiff::Timestamp::from_second(10).unwrap();

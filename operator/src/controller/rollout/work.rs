@@ -5,11 +5,13 @@ use std::time::Duration;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use k8s_openapi::jiff::Timestamp;
 use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
 use ogf_crds::rollout::{CheckStage, Phase};
 use ogf_crds::{Marketplace, Rollout, RolloutStatus};
 
 use super::phase::{self, Observations, Work};
 use super::{RolloutContext, act, checks, implicit, probe, record, steps, transition};
+use crate::build;
 use crate::controller::ReconcileError;
 
 /// Does `work` for `rollout` and writes what changed to its status.
@@ -44,11 +46,34 @@ pub async fn act(
         }
         Work::Release => release(context, rollout, status).await,
         Work::Deploy => {
-            act::deploy(client, marketplace, &status).await?;
+            let target = build::for_rollout(marketplace, &rollout.spec);
+            act::deploy(client, marketplace, &target, &status).await?;
             let left = phase::remaining(now, status.deadline_at.as_ref().map(|t| t.0), 0);
             Ok(left.map_or_else(Action::await_change, |d| {
                 Action::requeue(d + Duration::from_secs(1))
             }))
+        }
+        Work::Resize(replicas) => {
+            let before = status.preview_replicas;
+            status.preview_replicas = Some(replicas);
+            let target = build::for_rollout(marketplace, &rollout.spec);
+            act::deploy(client, marketplace, &target, &status).await?;
+            let message = format!(
+                "the preview follows the HPA of the active color: {} → {replicas} pods",
+                before.map_or_else(|| "-".to_string(), |r| r.to_string())
+            );
+            status.message = Some(message.clone());
+            if before != Some(replicas) && record::save(context, rollout, status).await? {
+                record::publish(
+                    context,
+                    rollout,
+                    EventType::Normal,
+                    "PreviewScaled",
+                    &message,
+                )
+                .await;
+            }
+            Ok(Action::await_change())
         }
         Work::Probe(stage) => {
             let bg = &rollout.spec.strategy.blue_green;
@@ -99,6 +124,11 @@ pub async fn act(
             {
                 act::scale(client, marketplace, target.other(), &stable, 0).await?;
             }
+            // The overrides become the Marketplace's configuration first: the image write
+            // changes its resourceVersion, which guards this one.
+            if !act::align_spec_config(client, marketplace, &rollout.spec).await? {
+                return Ok(Action::requeue(Duration::from_millis(200)));
+            }
             if !implicit::is_implicit(rollout)
                 && let Some(image) = status.target_image.clone()
             {
@@ -132,9 +162,10 @@ pub async fn act(
             Ok(Action::await_change())
         }
         Work::ScaleDownTarget => {
-            if let (Some(target), Some(image)) = (status.target_color, status.target_image.clone())
-            {
-                act::scale(client, marketplace, target, &image, 0).await?;
+            if let (Some(color), Some(image)) = (status.target_color, status.target_image.clone()) {
+                // Built as deployed (with the overrides), so that only the count changes.
+                let target = build::for_rollout(marketplace, &rollout.spec);
+                act::scale(client, &target, color, &image, 0).await?;
             }
             status.scaled_down = true;
             record::save(context, rollout, status).await?;
