@@ -148,15 +148,16 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
     let now = state.auth().clock().now();
     // A trading action answers with the trading budget's headers: it is the tighter one.
     let mut trading = None;
-    if scope == "user" && is_trading(&req) {
-        if let Some(limiter) = &limiters.trading {
-            let decision = limiter.check(&key, now);
-            if !decision.allowed {
-                limiters.rejections.with_label_values(&["trading"]).inc();
-                return rejection(decision, "bids, offers, messages and NDA requests");
-            }
-            trading = Some(decision);
+    if scope == "user"
+        && is_trading(&req)
+        && let Some(limiter) = &limiters.trading
+    {
+        let decision = limiter.check(&key, now);
+        if !decision.allowed {
+            limiters.rejections.with_label_values(&["trading"]).inc();
+            return rejection(decision, "bids, offers, messages and NDA requests");
         }
+        trading = Some(decision);
     }
     let limiter = match scope {
         "auth" => limiters.auth.as_ref(),
