@@ -57,6 +57,17 @@ pub async fn install_crds(client: &Client) {
     }
 }
 
+/// Sends the in-process operator's logs to the test's captured output (shown when a test
+/// fails), filtered by `RUST_LOG` (default: warnings and errors). Once per test binary.
+fn capture_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
 /// An operator running in this process until dropped (or [`Operator::kill`]ed).
 #[derive(Debug)]
 pub struct Operator {
@@ -96,6 +107,7 @@ impl Operator {
         identity: &str,
         lease: Option<LeaseSettings>,
     ) -> Self {
+        capture_logs();
         let metrics = Metrics::new().expect("metrics");
         let context = Arc::new(
             Context::new(client.clone(), metrics.clone(), identity)

@@ -7,9 +7,10 @@
 //! cluster (`OGF_E2E_KUBECONFIG`) the test is skipped, since it cannot restart that API server.
 //! This is the only test in its binary, so no other test shares the outage.
 //!
-//! Known defect, found by this test and not fixed yet: the operator (running, no error logged)
-//! never observes the patch made right after the restart, so the test is `#[ignore]`d until
-//! the watch recovery is fixed: `cargo test -p ogf-e2e --test fault_apiserver_restart -- --ignored`.
+//! This test found a defect: kube's `Controller` shared one backoff across all of a
+//! controller's watches, and after the restart every watch's one failure doubled it, so the
+//! operator was blind for minutes. Each watch now backs off on its own
+//! (`operator/src/controller/triggers.rs`).
 
 use std::path::Path;
 use std::process::Command;
@@ -81,8 +82,6 @@ fn replicas(n: i32) -> impl Fn(Option<&Deployment>) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect (issue 9): after the API server restarts, the in-process operator does \
-            not observe changes within 120 s; run with --ignored while fixing it"]
 async fn watches_resume_after_the_api_server_restarts_and_no_change_is_missed() {
     let Some(config) = env::kube_config().await else {
         return;

@@ -32,7 +32,7 @@ use kube::core::PartialObjectMeta;
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
 use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::{Controller, watcher};
+use kube::runtime::watcher;
 use kube::{Api, Resource, ResourceExt};
 use ogf_crds::marketplace::{DatabaseKind, SecretKeyRef};
 use ogf_crds::{Color, Marketplace, MarketplaceStatus, Restore, Rollout};
@@ -42,7 +42,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::error::{ReconcileError, category_label};
-use super::{Context, RESYNC, metadata_triggers, publish_event, rollout, scoped_api, stopped};
+use super::{Context, RESYNC, publish_event, rollout, scoped_api, stopped, triggers};
 use crate::apply::{self, Outcome};
 use crate::build::{self, Options, owner::Owner};
 use crate::error::{BuildError, ErrorCategory};
@@ -56,6 +56,9 @@ const KIND: &str = "Marketplace";
 /// How often a Marketplace waiting for a fix (missing Secret) is looked at again,
 /// besides the Secret watch.
 const RECHECK: Duration = Duration::from_secs(30);
+/// When a reconcile found its cached Marketplace older than the API server's: the watch
+/// delivers the newer one (and a reconcile) about now.
+const STALE_RETRY: Duration = Duration::from_millis(500);
 const MANAGED: &str = "app.kubernetes.io/managed-by=ogf-operator";
 
 /// Runs the Marketplace controller in `namespace` (all when `None`) until `stop`.
@@ -63,46 +66,57 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
     let client = context.client.clone();
     let ns = namespace.as_deref();
     let owned = watcher::Config::default().labels(MANAGED);
-    let controller = Controller::new(
+    let controller = triggers::controller(
         scoped_api::<Marketplace>(&client, ns),
         watcher::Config::default(),
     );
     let marketplaces = controller.store();
     controller
         .with_config(super::controller_config())
-        .owns(scoped_api::<Deployment>(&client, ns), owned.clone())
-        .owns(scoped_api::<Service>(&client, ns), owned.clone())
-        .owns(scoped_api::<ConfigMap>(&client, ns), owned.clone())
-        .owns(scoped_api::<ServiceAccount>(&client, ns), owned.clone())
-        .owns(
-            scoped_api::<PersistentVolumeClaim>(&client, ns),
+        .owns_stream(triggers::owned::<Deployment>(&client, ns, owned.clone()))
+        .owns_stream(triggers::owned::<Service>(&client, ns, owned.clone()))
+        .owns_stream(triggers::owned::<ConfigMap>(&client, ns, owned.clone()))
+        .owns_stream(triggers::owned::<ServiceAccount>(
+            &client,
+            ns,
             owned.clone(),
-        )
-        .owns(
-            scoped_api::<HorizontalPodAutoscaler>(&client, ns),
+        ))
+        .owns_stream(triggers::owned::<PersistentVolumeClaim>(
+            &client,
+            ns,
             owned.clone(),
-        )
-        .owns(
-            scoped_api::<PodDisruptionBudget>(&client, ns),
+        ))
+        .owns_stream(triggers::owned::<HorizontalPodAutoscaler>(
+            &client,
+            ns,
             owned.clone(),
-        )
-        .owns(scoped_api::<NetworkPolicy>(&client, ns), owned.clone())
-        .owns(scoped_api::<Ingress>(&client, ns), owned)
+        ))
+        .owns_stream(triggers::owned::<PodDisruptionBudget>(
+            &client,
+            ns,
+            owned.clone(),
+        ))
+        .owns_stream(triggers::owned::<NetworkPolicy>(&client, ns, owned.clone()))
+        .owns_stream(triggers::owned::<Ingress>(&client, ns, owned))
         .watches_stream(
-            metadata_triggers::<Secret>(&client, ns, watcher::Config::default()),
+            triggers::metadata::<Secret>(&client, ns, watcher::Config::default()),
             move |secret| referencing(&marketplaces, &secret),
         )
-        .watches(
-            scoped_api::<Rollout>(&client, ns),
-            watcher::Config::default(),
+        .watches_stream(
+            triggers::objects(
+                scoped_api::<Rollout>(&client, ns),
+                watcher::Config::default(),
+            ),
             |rollout| {
                 let namespace = rollout.namespace().unwrap_or_default();
                 Some(ObjectRef::new(&rollout.spec.marketplace_ref.name).within(&namespace))
             },
         )
-        .watches(
-            scoped_api::<Restore>(&client, ns),
-            watcher::Config::default(),
+        .watches_stream(
+            triggers::objects(
+                scoped_api::<Restore>(&client, ns),
+                watcher::Config::default(),
+            ),
             |restore| {
                 let namespace = restore.namespace().unwrap_or_default();
                 restore
@@ -119,6 +133,26 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             }
         })
         .await;
+}
+
+/// Whether the API server has a newer `marketplace` than the controller's cache. A Rollout
+/// that just finished wrote the Marketplace's spec (image, promoted config) before marking
+/// itself done; a reconcile that sees it done (Rollouts are listed fresh) but builds from the
+/// cached, older spec would roll the new color's pods to the old configuration and back. Read
+/// after the Rollouts, so a finished Rollout's spec write is always seen.
+async fn cached_copy_is_stale(
+    client: &kube::Client,
+    marketplace: &Marketplace,
+) -> Result<bool, ReconcileError> {
+    let api: Api<Marketplace> =
+        Api::namespaced(client.clone(), &marketplace.namespace().unwrap_or_default());
+    let live = api
+        .get_metadata_opt(&marketplace.name_any())
+        .await
+        .map_err(|e| ReconcileError::Kube("reading the Marketplace", e))?;
+    Ok(live.is_some_and(|live| {
+        live.metadata.resource_version != marketplace.metadata.resource_version
+    }))
 }
 
 /// The Marketplaces that read `secret`: its owner, and those whose spec names it.
@@ -244,6 +278,9 @@ async fn reconcile_inner(
     // A Rollout in progress owns both colored Deployments; otherwise an image change starts
     // one, except during maintenance (it waits for the Restore).
     let rolling = rollout::in_progress_for(client, marketplace).await?;
+    if !rolling && cached_copy_is_stale(client, marketplace).await? {
+        return Ok(Action::requeue(STALE_RETRY));
+    }
     let hold = maintenance::holder(client, marketplace).await?;
     if !rolling && hold.is_none() {
         rollout::ensure_implicit(client, marketplace).await?;

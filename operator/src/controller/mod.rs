@@ -5,6 +5,7 @@ pub mod error;
 pub mod marketplace;
 pub mod restore;
 pub mod rollout;
+pub mod triggers;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -158,34 +159,6 @@ where
         Some(ns) => kube::Api::namespaced(client.clone(), ns),
         None => kube::Api::all(client.clone()),
     }
-}
-
-/// A metadata-only watch of `K` in `namespace` (all when `None`), as a trigger stream for
-/// `Controller::watches_stream`. Mappers that only need names and labels use this instead of
-/// a full watch: the API server sends (and the operator decodes) only object metadata, which
-/// keeps memory flat with thousands of Deployments, Pods or Secrets.
-pub fn metadata_triggers<K>(
-    client: &Client,
-    namespace: Option<&str>,
-    config: kube::runtime::watcher::Config,
-) -> impl futures::Stream<Item = Result<kube::core::PartialObjectMeta<K>, kube::runtime::watcher::Error>>
-+ Send
-+ 'static
-where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug
-        + Send
-        + 'static,
-{
-    use kube::runtime::WatchStreamExt;
-    // `Api<PartialObjectMeta<K>>` makes metadata-only list and watch requests.
-    let api: kube::Api<kube::core::PartialObjectMeta<K>> = match namespace {
-        Some(ns) => kube::Api::namespaced(client.clone(), ns),
-        None => kube::Api::all(client.clone()),
-    };
-    kube::runtime::watcher(api, config).touched_objects()
 }
 
 /// Publishes a Kubernetes Event about `object`; a failure is logged, never fatal.

@@ -33,13 +33,13 @@ use kube::ResourceExt;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::{Controller, watcher};
+use kube::runtime::watcher;
 use ogf_crds::{Backup, Marketplace, Restore};
 use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::error::{ReconcileError, category_label};
-use super::{Context, RESYNC, metadata_triggers, publish_event, scoped_api, stopped};
+use super::{Context, RESYNC, publish_event, scoped_api, stopped, triggers};
 use crate::build::backup_job::{self, BackupTask};
 use crate::build::job::BACKUP_APP_NAME;
 use crate::build::labels;
@@ -76,7 +76,7 @@ pub fn marketplace_job_lock(namespace: &str, name: &str) -> Arc<tokio::sync::Mut
 pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::Receiver<bool>) {
     let client = context.client.clone();
     let ns = namespace.as_deref();
-    let controller = Controller::new(
+    let controller = triggers::controller(
         scoped_api::<Backup>(&client, ns),
         watcher::Config::default(),
     )
@@ -87,12 +87,14 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
     let series_context = context.clone();
     let series = series::forget_deleted(&series_context, namespace.clone(), stop.clone());
     let controller = controller
-        .watches_stream(metadata_triggers::<Job>(&client, ns, family), move |job| {
+        .watches_stream(triggers::metadata::<Job>(&client, ns, family), move |job| {
             of_marketplace(&by_job, job.namespace(), &labels::instance_of(&job))
         })
-        .watches(
-            scoped_api::<Restore>(&client, ns),
-            watcher::Config::default(),
+        .watches_stream(
+            triggers::objects(
+                scoped_api::<Restore>(&client, ns),
+                watcher::Config::default(),
+            ),
             move |restore| {
                 let name = restore
                     .spec
@@ -103,7 +105,7 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             },
         )
         .watches_stream(
-            metadata_triggers::<Marketplace>(&client, ns, watcher::Config::default()),
+            triggers::metadata::<Marketplace>(&client, ns, watcher::Config::default()),
             move |m| of_marketplace(&by_marketplace, m.namespace(), &m.name_any()),
         )
         .graceful_shutdown_on(stopped(stop))

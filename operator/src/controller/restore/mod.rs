@@ -24,12 +24,12 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::{Controller, watcher};
+use kube::runtime::watcher;
 use ogf_crds::{Marketplace, Restore};
 use tokio::sync::watch;
 use tracing::Instrument;
 
-use super::{Context, metadata_triggers, scoped_api, stopped};
+use super::{Context, scoped_api, stopped, triggers};
 use crate::build::job::BACKUP_APP_NAME;
 use crate::build::labels;
 pub use error::RestoreError;
@@ -47,7 +47,7 @@ pub struct RestoreContext {
 pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::Receiver<bool>) {
     let client = context.client.clone();
     let ns = namespace.as_deref();
-    let controller = Controller::new(
+    let controller = triggers::controller(
         scoped_api::<Restore>(&client, ns),
         watcher::Config::default(),
     )
@@ -70,17 +70,17 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
     controller
         // Restore Jobs (the Restore's own) and backup-family Jobs (a Restore waits for them).
         .watches_stream(
-            metadata_triggers::<Job>(&client, ns, backup_jobs),
+            triggers::metadata::<Job>(&client, ns, backup_jobs),
             move |job| targeting(&by_job, job.namespace(), &labels::instance_of(&job)),
         )
         // API pods: a Restore starts once they are gone.
         .watches_stream(
-            metadata_triggers::<Pod>(&client, ns, api_pods),
+            triggers::metadata::<Pod>(&client, ns, api_pods),
             move |pod| targeting(&by_pod, pod.namespace(), &labels::instance_of(&pod)),
         )
         // The Marketplace: created (bootstrap), Ready again (Swapping), paused.
         .watches_stream(
-            metadata_triggers::<Marketplace>(&client, ns, watcher::Config::default()),
+            triggers::metadata::<Marketplace>(&client, ns, watcher::Config::default()),
             move |m| targeting(&by_marketplace, m.namespace(), &m.name_any()),
         )
         .graceful_shutdown_on(stopped(stop))

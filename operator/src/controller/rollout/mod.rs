@@ -30,13 +30,13 @@ use kube::ResourceExt;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::{Controller, watcher};
+use kube::runtime::watcher;
 use ogf_crds::rollout::Phase;
 use ogf_crds::{Backup, Marketplace, Rollout};
 use tokio::sync::watch;
 
 use super::error::{ReconcileError, category_label};
-use super::{Context, metadata_triggers, scoped_api, stopped};
+use super::{Context, scoped_api, stopped, triggers};
 use crate::build::labels;
 use phase::Decision;
 
@@ -70,7 +70,7 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             return;
         }
     };
-    let controller = Controller::new(rollouts_api.clone(), watcher::Config::default())
+    let controller = triggers::controller(rollouts_api.clone(), watcher::Config::default())
         .with_config(super::controller_config());
     let store = controller.store();
     let rollout_context = Arc::new(RolloutContext {
@@ -85,28 +85,30 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
     let migration_jobs = watcher::Config::default().labels(MIGRATION_JOBS);
     let api_pods = watcher::Config::default().labels(API_PODS);
     controller
-        .watches(rollouts_api, watcher::Config::default(), move |r| {
-            siblings(&by_rollout, r.namespace(), &r.spec.marketplace_ref.name)
-        })
+        .watches_stream(
+            triggers::objects(rollouts_api, watcher::Config::default()),
+            move |r| siblings(&by_rollout, r.namespace(), &r.spec.marketplace_ref.name),
+        )
         // Mappers need names and labels only: metadata-only watches keep memory flat.
         .watches_stream(
-            metadata_triggers::<Marketplace>(&client, ns, watcher::Config::default()),
+            triggers::metadata::<Marketplace>(&client, ns, watcher::Config::default()),
             move |m| siblings(&by_marketplace, m.namespace(), &m.name_any()),
         )
         .watches_stream(
-            metadata_triggers::<Deployment>(&client, ns, managed.clone()),
+            triggers::metadata::<Deployment>(&client, ns, managed.clone()),
             move |d| siblings(&by_deployment, d.namespace(), &labels::instance_of(&d)),
         )
         .watches_stream(
-            metadata_triggers::<Service>(&client, ns, managed),
+            triggers::metadata::<Service>(&client, ns, managed),
             move |s| siblings(&by_service, s.namespace(), &labels::instance_of(&s)),
         )
-        .owns(scoped_api::<Job>(&client, ns), migration_jobs)
-        .owns(
-            scoped_api::<Backup>(&client, ns),
+        .owns_stream(triggers::owned::<Job>(&client, ns, migration_jobs))
+        .owns_stream(triggers::owned::<Backup>(
+            &client,
+            ns,
             watcher::Config::default(),
-        )
-        .watches_stream(metadata_triggers::<Pod>(&client, ns, api_pods), move |p| {
+        ))
+        .watches_stream(triggers::metadata::<Pod>(&client, ns, api_pods), move |p| {
             siblings(&by_pod, p.namespace(), &labels::instance_of(&p))
         })
         .graceful_shutdown_on(stopped(stop))
