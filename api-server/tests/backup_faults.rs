@@ -1,9 +1,13 @@
-//! Fault injection for backups (issue 9, item 3): the S3 server dies in the middle of an upload.
-//! The backup must fail cleanly (non-zero exit, a clear message, a failure result line), the
-//! earlier artifact must stay listed and restorable, and retention must delete nothing because
-//! of the failure.
+//! Fault injection for backups (issue 9, item 3): the S3 server dies, or fills up, in the middle
+//! of an upload. The backup must fail cleanly (non-zero exit, a clear message, a failure result
+//! line), leave no half-uploaded parts behind, the earlier artifact must stay listed and
+//! restorable, and retention must delete nothing because of the failure.
 //!
-//! The test runs its own MinIO (the test environment's binary, `$OGF_TESTENV_BIN/minio`, on
+//! "Full" is MinIO's own answer when its drives are full (`507 XMinioStorageFull`), given by a
+//! small proxy in front of the real MinIO once a byte budget is spent: filling a real disk would
+//! need a size-limited mount, which test machines do not always allow.
+//!
+//! The tests run their own MinIO (the test environment's binary, `$OGF_TESTENV_BIN/minio`, on
 //! free ports with its own data directory), so that killing it never disturbs other tests.
 //! Without the binary the test is skipped with a message, and fails when `CI=true`.
 #![allow(clippy::unwrap_used)]
@@ -15,7 +19,14 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use backup_support::{Keys, create_embedded, fill};
 use serde_json::Value;
@@ -59,6 +70,38 @@ impl MinIo {
             eprintln!("SKIPPED: {msg}");
         }
         found
+    }
+
+    /// A private MinIO, started, with the test bucket; `None` (skipped) without the binary.
+    fn running() -> Option<Self> {
+        let mut minio = MinIo {
+            binary: Self::binary()?,
+            dir: tempfile::tempdir().unwrap(),
+            port: free_port(),
+            console_port: free_port(),
+            child: None,
+        };
+        minio.start();
+        minio.create_bucket();
+        Some(minio)
+    }
+
+    /// Multipart uploads started in the bucket and neither completed nor aborted.
+    fn pending_uploads(&self) -> usize {
+        let o = curl(&[
+            "-fsS",
+            "--max-time",
+            "10",
+            "--aws-sigv4",
+            "aws:amz:us-east-1:s3",
+            "--user",
+            &format!("{USER}:{PASSWORD}"),
+            &format!("{}/{BUCKET}?uploads=", self.endpoint()),
+        ]);
+        assert!(o.status.success(), "list multipart uploads: {o:?}");
+        String::from_utf8_lossy(&o.stdout)
+            .matches("<Upload>")
+            .count()
     }
 
     fn endpoint(&self) -> String {
@@ -132,17 +175,111 @@ impl Drop for MinIo {
     }
 }
 
+/// A directory with the private MinIO's credentials, as the backup reads them.
+fn credentials() -> tempfile::TempDir {
+    let creds = tempfile::tempdir().unwrap();
+    std::fs::write(creds.path().join("AWS_ACCESS_KEY_ID"), USER).unwrap();
+    std::fs::write(creds.path().join("AWS_SECRET_ACCESS_KEY"), PASSWORD).unwrap();
+    creds
+}
+
+/// A proxy in front of MinIO that answers writes as a full MinIO does (`507
+/// XMinioStorageFull`) once `capacity` bytes of request bodies have been written through it.
+/// Requests are forwarded unchanged (their SigV4 signatures stay valid).
+struct FullProxy {
+    upstream: String,
+    client: reqwest::Client,
+    written: AtomicU64,
+    capacity: AtomicU64,
+}
+
+impl FullProxy {
+    /// Starts the proxy in front of `upstream`, unlimited until [`FullProxy::fill_after`].
+    async fn start(upstream: String) -> (Arc<Self>, String) {
+        let proxy = Arc::new(Self {
+            upstream,
+            client: reqwest::Client::new(),
+            written: AtomicU64::new(0),
+            capacity: AtomicU64::new(u64::MAX),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let app = axum::Router::new()
+            .fallback(forward)
+            .with_state(proxy.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (proxy, endpoint)
+    }
+
+    /// From now on, at most `bytes` more bytes are written before the storage is full.
+    fn fill_after(&self, bytes: u64) {
+        let written = self.written.load(Ordering::SeqCst);
+        self.capacity.store(written + bytes, Ordering::SeqCst);
+    }
+}
+
+async fn forward(State(proxy): State<Arc<FullProxy>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, 256 << 20).await else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    if parts.method == Method::PUT || parts.method == Method::POST {
+        let len = body.len() as u64;
+        let written = proxy.written.fetch_add(len, Ordering::SeqCst) + len;
+        if written > proxy.capacity.load(Ordering::SeqCst) {
+            proxy.written.fetch_sub(len, Ordering::SeqCst);
+            return storage_full(parts.uri.path());
+        }
+    }
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut upstream = proxy
+        .client
+        .request(parts.method.clone(), format!("{}{path}", proxy.upstream))
+        .body(body);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_LENGTH && name != header::TRANSFER_ENCODING {
+            upstream = upstream.header(name, value);
+        }
+    }
+    let Ok(answer) = upstream.send().await else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let mut response = Response::builder().status(answer.status());
+    for (name, value) in answer.headers() {
+        if name != header::CONTENT_LENGTH && name != header::TRANSFER_ENCODING {
+            response = response.header(name, value);
+        }
+    }
+    let body = answer.bytes().await.unwrap_or_default();
+    response.body(Body::from(body)).unwrap()
+}
+
+/// What MinIO answers a write when its drives are full.
+fn storage_full(resource: &str) -> Response {
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>XMinioStorageFull</Code>\
+         <Message>Storage backend has reached its minimum free drive threshold. Please delete a \
+         few objects to proceed.</Message><Resource>{resource}</Resource>\
+         <RequestId>e2e-full</RequestId></Error>"
+    );
+    Response::builder()
+        .status(StatusCode::INSUFFICIENT_STORAGE)
+        .header(header::CONTENT_TYPE, "application/xml")
+        .body(Body::from(Bytes::from(xml)))
+        .unwrap()
+}
+
 fn curl(args: &[&str]) -> Output {
     Command::new("curl").args(args).output().unwrap()
 }
 
 /// `--destination ... --s3-*` flags for the private MinIO.
-fn dest_flags(minio: &MinIo, creds: &std::path::Path) -> Vec<String> {
+fn dest_flags(endpoint: &str, creds: &std::path::Path) -> Vec<String> {
     [
         "--destination",
         &format!("s3://{BUCKET}/nightly"),
         "--s3-endpoint",
-        &minio.endpoint(),
+        endpoint,
         "--s3-region",
         "us-east-1",
         "--s3-force-path-style",
@@ -173,9 +310,9 @@ fn last_line(out: &Output) -> Value {
     serde_json::from_str(line).unwrap()
 }
 
-fn listed_ids(minio: &MinIo, creds: &std::path::Path) -> Vec<String> {
+fn listed_ids(endpoint: &str, creds: &std::path::Path) -> Vec<String> {
     let mut args = vec!["backup".to_owned(), "list".to_owned()];
-    args.extend(dest_flags(minio, creds));
+    args.extend(dest_flags(endpoint, creds));
     let o = run(&args);
     assert_eq!(
         o.status.code(),
@@ -196,21 +333,10 @@ fn listed_ids(minio: &MinIo, creds: &std::path::Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_dying_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
-    let Some(binary) = MinIo::binary() else {
+    let Some(mut minio) = MinIo::running() else {
         return;
     };
-    let mut minio = MinIo {
-        binary,
-        dir: tempfile::tempdir().unwrap(),
-        port: free_port(),
-        console_port: free_port(),
-        child: None,
-    };
-    minio.start();
-    minio.create_bucket();
-    let creds = tempfile::tempdir().unwrap();
-    std::fs::write(creds.path().join("AWS_ACCESS_KEY_ID"), USER).unwrap();
-    std::fs::write(creds.path().join("AWS_SECRET_ACCESS_KEY"), PASSWORD).unwrap();
+    let creds = credentials();
     let keys = Keys::new();
     let data = tempfile::tempdir().unwrap();
     create_embedded(data.path()).await;
@@ -228,7 +354,7 @@ async fn s3_dying_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
         ]
         .map(str::to_owned)
         .to_vec();
-        args.extend(dest_flags(&minio, creds.path()));
+        args.extend(dest_flags(&minio.endpoint(), creds.path()));
         args
     };
 
@@ -240,7 +366,7 @@ async fn s3_dying_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_eq!(listed_ids(&minio, creds.path()), ["good"]);
+    assert_eq!(listed_ids(&minio.endpoint(), creds.path()), ["good"]);
 
     // A large one, and MinIO dies while its parts are uploading.
     fill(data.path());
@@ -280,11 +406,11 @@ async fn s3_dying_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
 
     // S3 back: only the good artifact is listed, retention keeps it, and it still restores.
     minio.start();
-    assert_eq!(listed_ids(&minio, creds.path()), ["good"]);
+    assert_eq!(listed_ids(&minio.endpoint(), creds.path()), ["good"]);
     let mut prune = ["backup", "prune", "--keep-last", "1"]
         .map(str::to_owned)
         .to_vec();
-    prune.extend(dest_flags(&minio, creds.path()));
+    prune.extend(dest_flags(&minio.endpoint(), creds.path()));
     let o = run(&prune);
     assert_eq!(
         o.status.code(),
@@ -292,7 +418,7 @@ async fn s3_dying_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_eq!(listed_ids(&minio, creds.path()), ["good"]);
+    assert_eq!(listed_ids(&minio.endpoint(), creds.path()), ["good"]);
     let mut verify = [
         "backup",
         "verify",
@@ -305,7 +431,110 @@ async fn s3_dying_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
     ]
     .map(str::to_owned)
     .to_vec();
-    verify.extend(dest_flags(&minio, creds.path()));
+    verify.extend(dest_flags(&minio.endpoint(), creds.path()));
+    let o = run(&verify);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(last_line(&o)["verified"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_full_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
+    let Some(minio) = MinIo::running() else {
+        return;
+    };
+    let (proxy, endpoint) = FullProxy::start(minio.endpoint()).await;
+    let creds = credentials();
+    let keys = Keys::new();
+    let data = tempfile::tempdir().unwrap();
+    create_embedded(data.path()).await;
+    let backup_args = |id: &str| -> Vec<String> {
+        let mut args = [
+            "backup",
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "--recipient",
+            &keys.recipient,
+            "--compression-level",
+            "1",
+            "--id",
+            id,
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        args.extend(dest_flags(&endpoint, creds.path()));
+        args
+    };
+    let o = run(&backup_args("good"));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // The storage fills up a few MiB into a 24 MiB backup (random data: it does not compress).
+    fill(data.path());
+    proxy.fill_after(6 << 20);
+    let started = Instant::now();
+    let out = run(&backup_args("too-big"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the backup succeeded on a full S3");
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "the failing backup took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr.contains("error: backup failed"),
+        "no clear message: {stderr}"
+    );
+    let failure = last_line(&out);
+    assert_eq!(failure["ok"], false, "{failure}");
+    assert_eq!(failure["reason"], "DestinationError", "{failure}");
+    assert!(
+        failure["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("XMinioStorageFull")),
+        "the message names the cause: {failure}"
+    );
+    assert_eq!(
+        minio.pending_uploads(),
+        0,
+        "the failed multipart upload was not aborted: its parts would keep filling the storage"
+    );
+
+    // Only the good artifact is listed; retention keeps it; it still restores.
+    assert_eq!(listed_ids(&endpoint, creds.path()), ["good"]);
+    let mut prune = ["backup", "prune", "--keep-last", "1"]
+        .map(str::to_owned)
+        .to_vec();
+    prune.extend(dest_flags(&endpoint, creds.path()));
+    let o = run(&prune);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(listed_ids(&endpoint, creds.path()), ["good"]);
+    let mut verify = [
+        "backup",
+        "verify",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--artifact",
+        "good",
+        "--identity-file",
+        keys.identity_file.to_str().unwrap(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    verify.extend(dest_flags(&endpoint, creds.path()));
     let o = run(&verify);
     assert_eq!(
         o.status.code(),

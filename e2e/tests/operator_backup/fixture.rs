@@ -245,6 +245,14 @@ impl Fixture {
             .map_or(0, |o| o.metrics.backup_run_count(self.ns.name(), outcome))
     }
 
+    /// Kills the operator as a crash would (no graceful shutdown, nothing released).
+    #[allow(dead_code)] // the fault-injection test's; the backup tests stop it gracefully
+    pub fn kill_operator(&mut self) {
+        if let Some(old) = self.operator.take() {
+            old.kill();
+        }
+    }
+
     /// Starts a new operator.
     pub async fn start_operator(&mut self) {
         self.operator = Some(Operator::start(&self.client, self.ns.name(), "second", None).await);
