@@ -331,47 +331,107 @@ fn listed_ids(endpoint: &str, creds: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn s3_dying_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
-    let Some(mut minio) = MinIo::running() else {
-        return;
-    };
-    let creds = credentials();
-    let keys = Keys::new();
-    let data = tempfile::tempdir().unwrap();
-    create_embedded(data.path()).await;
-    let backup_args = |id: &str| -> Vec<String> {
-        let mut args = [
+/// One backup scenario: an embedded store, age keys and S3 credentials, backing up through
+/// `endpoint` (MinIO itself, or a proxy in front of it).
+struct Scenario {
+    endpoint: String,
+    creds: tempfile::TempDir,
+    keys: Keys,
+    data: tempfile::TempDir,
+}
+
+impl Scenario {
+    async fn new(endpoint: String) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        create_embedded(data.path()).await;
+        Self {
+            endpoint,
+            creds: credentials(),
+            keys: Keys::new(),
+            data,
+        }
+    }
+
+    fn args(&self, command: &[&str], with_data: bool) -> Vec<String> {
+        let mut args: Vec<String> = command.iter().map(|&a| a.to_owned()).collect();
+        if with_data {
+            args.extend([
+                "--data-dir".to_owned(),
+                self.data.path().display().to_string(),
+            ]);
+        }
+        args.extend(dest_flags(&self.endpoint, self.creds.path()));
+        args
+    }
+
+    /// `ogf-api backup` of the store as artifact `id` (level 1: the tests need speed).
+    fn backup_args(&self, id: &str) -> Vec<String> {
+        let recipient = self.keys.recipient.as_str();
+        let command = [
             "backup",
-            "--data-dir",
-            data.path().to_str().unwrap(),
             "--recipient",
-            &keys.recipient,
+            recipient,
             "--compression-level",
             "1",
             "--id",
             id,
-        ]
-        .map(str::to_owned)
-        .to_vec();
-        args.extend(dest_flags(&minio.endpoint(), creds.path()));
-        args
-    };
+        ];
+        self.args(&command, true)
+    }
 
-    // A good backup first.
-    let o = run(&backup_args("good"));
+    /// A backup `good` that succeeds and is listed.
+    fn good_backup(&self) {
+        succeeded(&run(&self.backup_args("good")));
+        assert_eq!(self.listed(), ["good"]);
+    }
+
+    fn listed(&self) -> Vec<String> {
+        listed_ids(&self.endpoint, self.creds.path())
+    }
+
+    /// After a failed backup: only `good` is listed, retention keeps it, and it verifies.
+    fn good_backup_survives(&self) {
+        assert_eq!(self.listed(), ["good"]);
+        succeeded(&run(
+            &self.args(&["backup", "prune", "--keep-last", "1"], false)
+        ));
+        assert_eq!(self.listed(), ["good"]);
+        let identity = self.keys.identity_file.to_str().unwrap();
+        let verify = [
+            "backup",
+            "verify",
+            "--artifact",
+            "good",
+            "--identity-file",
+            identity,
+        ];
+        let o = run(&self.args(&verify, true));
+        succeeded(&o);
+        assert_eq!(last_line(&o)["verified"], true);
+    }
+}
+
+fn succeeded(o: &Output) {
     assert_eq!(
         o.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_eq!(listed_ids(&minio.endpoint(), creds.path()), ["good"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_dying_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
+    let Some(mut minio) = MinIo::running() else {
+        return;
+    };
+    let scenario = Scenario::new(minio.endpoint()).await;
+    scenario.good_backup();
 
     // A large one, and MinIO dies while its parts are uploading.
-    fill(data.path());
+    fill(scenario.data.path());
     let mut child = Command::new(BIN)
-        .args(backup_args("interrupted"))
+        .args(scenario.backup_args("interrupted"))
         .env_remove("OGF_MONGODB_URI")
         .env_remove("OGF_STORE")
         .env("OGF_LOG", "ogf_api::backup=debug")
@@ -404,42 +464,9 @@ async fn s3_dying_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
     assert_eq!(failure["ok"], false, "{failure}");
     assert_eq!(failure["command"], "backup", "{failure}");
 
-    // S3 back: only the good artifact is listed, retention keeps it, and it still restores.
+    // S3 back: the good artifact is untouched.
     minio.start();
-    assert_eq!(listed_ids(&minio.endpoint(), creds.path()), ["good"]);
-    let mut prune = ["backup", "prune", "--keep-last", "1"]
-        .map(str::to_owned)
-        .to_vec();
-    prune.extend(dest_flags(&minio.endpoint(), creds.path()));
-    let o = run(&prune);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(listed_ids(&minio.endpoint(), creds.path()), ["good"]);
-    let mut verify = [
-        "backup",
-        "verify",
-        "--data-dir",
-        data.path().to_str().unwrap(),
-        "--artifact",
-        "good",
-        "--identity-file",
-        keys.identity_file.to_str().unwrap(),
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    verify.extend(dest_flags(&minio.endpoint(), creds.path()));
-    let o = run(&verify);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(last_line(&o)["verified"], true);
+    scenario.good_backup_survives();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -448,40 +475,14 @@ async fn s3_full_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
         return;
     };
     let (proxy, endpoint) = FullProxy::start(minio.endpoint()).await;
-    let creds = credentials();
-    let keys = Keys::new();
-    let data = tempfile::tempdir().unwrap();
-    create_embedded(data.path()).await;
-    let backup_args = |id: &str| -> Vec<String> {
-        let mut args = [
-            "backup",
-            "--data-dir",
-            data.path().to_str().unwrap(),
-            "--recipient",
-            &keys.recipient,
-            "--compression-level",
-            "1",
-            "--id",
-            id,
-        ]
-        .map(str::to_owned)
-        .to_vec();
-        args.extend(dest_flags(&endpoint, creds.path()));
-        args
-    };
-    let o = run(&backup_args("good"));
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let scenario = Scenario::new(endpoint).await;
+    scenario.good_backup();
 
     // The storage fills up a few MiB into a 24 MiB backup (random data: it does not compress).
-    fill(data.path());
+    fill(scenario.data.path());
     proxy.fill_after(6 << 20);
     let started = Instant::now();
-    let out = run(&backup_args("too-big"));
+    let out = run(&scenario.backup_args("too-big"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "the backup succeeded on a full S3");
     assert!(
@@ -507,40 +508,5 @@ async fn s3_full_mid_upload_fails_the_backup_and_keeps_earlier_artifacts() {
         0,
         "the failed multipart upload was not aborted: its parts would keep filling the storage"
     );
-
-    // Only the good artifact is listed; retention keeps it; it still restores.
-    assert_eq!(listed_ids(&endpoint, creds.path()), ["good"]);
-    let mut prune = ["backup", "prune", "--keep-last", "1"]
-        .map(str::to_owned)
-        .to_vec();
-    prune.extend(dest_flags(&endpoint, creds.path()));
-    let o = run(&prune);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(listed_ids(&endpoint, creds.path()), ["good"]);
-    let mut verify = [
-        "backup",
-        "verify",
-        "--data-dir",
-        data.path().to_str().unwrap(),
-        "--artifact",
-        "good",
-        "--identity-file",
-        keys.identity_file.to_str().unwrap(),
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    verify.extend(dest_flags(&endpoint, creds.path()));
-    let o = run(&verify);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(last_line(&o)["verified"], true);
+    scenario.good_backup_survives();
 }

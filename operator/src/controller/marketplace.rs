@@ -73,31 +73,35 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
     let marketplaces = controller.store();
     controller
         .with_config(super::controller_config())
-        .owns_stream(triggers::owned::<Deployment>(&client, ns, owned.clone()))
-        .owns_stream(triggers::owned::<Service>(&client, ns, owned.clone()))
-        .owns_stream(triggers::owned::<ConfigMap>(&client, ns, owned.clone()))
-        .owns_stream(triggers::owned::<ServiceAccount>(
+        .owns_stream(triggers::metadata::<Deployment>(&client, ns, owned.clone()))
+        .owns_stream(triggers::metadata::<Service>(&client, ns, owned.clone()))
+        .owns_stream(triggers::metadata::<ConfigMap>(&client, ns, owned.clone()))
+        .owns_stream(triggers::metadata::<ServiceAccount>(
             &client,
             ns,
             owned.clone(),
         ))
-        .owns_stream(triggers::owned::<PersistentVolumeClaim>(
+        .owns_stream(triggers::metadata::<PersistentVolumeClaim>(
             &client,
             ns,
             owned.clone(),
         ))
-        .owns_stream(triggers::owned::<HorizontalPodAutoscaler>(
+        .owns_stream(triggers::metadata::<HorizontalPodAutoscaler>(
             &client,
             ns,
             owned.clone(),
         ))
-        .owns_stream(triggers::owned::<PodDisruptionBudget>(
+        .owns_stream(triggers::metadata::<PodDisruptionBudget>(
             &client,
             ns,
             owned.clone(),
         ))
-        .owns_stream(triggers::owned::<NetworkPolicy>(&client, ns, owned.clone()))
-        .owns_stream(triggers::owned::<Ingress>(&client, ns, owned))
+        .owns_stream(triggers::metadata::<NetworkPolicy>(
+            &client,
+            ns,
+            owned.clone(),
+        ))
+        .owns_stream(triggers::metadata::<Ingress>(&client, ns, owned))
         .watches_stream(
             triggers::metadata::<Secret>(&client, ns, watcher::Config::default()),
             move |secret| referencing(&marketplaces, &secret),

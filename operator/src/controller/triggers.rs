@@ -22,7 +22,8 @@ use serde::de::DeserializeOwned;
 pub type Trigger<K> = Result<K, watcher::Error>;
 
 /// A controller of `K` whose own watch (and cache) backs off independently of the watches
-/// added with [`owned`], [`objects`] and [`metadata`].
+/// added with [`objects`] and [`metadata`] (also for `Controller::owns_stream`: owner
+/// references are in the metadata).
 pub fn controller<K>(api: Api<K>, config: watcher::Config) -> Controller<K>
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
@@ -30,23 +31,6 @@ where
     let (reader, writer) = reflector::store();
     let stream = reflector(writer, watcher(api, config).default_backoff()).applied_objects();
     Controller::for_stream(stream, reader).trigger_backoff(NoBackoff)
-}
-
-/// Metadata-only watch of the `K`s the controller owns (for `Controller::owns_stream`).
-pub fn owned<K>(
-    client: &Client,
-    namespace: Option<&str>,
-    config: watcher::Config,
-) -> impl Stream<Item = Trigger<PartialObjectMeta<K>>> + Send + 'static
-where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + Send
-        + 'static,
-{
-    metadata(client, namespace, config)
 }
 
 /// Full-object watch of `K` (for `Controller::watches_stream`, when the mapper reads the spec).

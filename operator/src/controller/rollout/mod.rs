@@ -102,8 +102,8 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             triggers::metadata::<Service>(&client, ns, managed),
             move |s| siblings(&by_service, s.namespace(), &labels::instance_of(&s)),
         )
-        .owns_stream(triggers::owned::<Job>(&client, ns, migration_jobs))
-        .owns_stream(triggers::owned::<Backup>(
+        .owns_stream(triggers::metadata::<Job>(&client, ns, migration_jobs))
+        .owns_stream(triggers::metadata::<Backup>(
             &client,
             ns,
             watcher::Config::default(),
