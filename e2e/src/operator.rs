@@ -10,6 +10,7 @@ use kube::{Api, Client};
 use ogf_operator::controller::{Context, Scope};
 use ogf_operator::leader::{self, LeaseSettings};
 use ogf_operator::metrics::Metrics;
+use ogf_operator::targets::CheckTargets;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -68,6 +69,17 @@ fn capture_logs() {
         .try_init();
 }
 
+/// The check targets of the e2e operators: the production default plus loopback, where the
+/// tests serve the HTTP endpoints and run the Prometheus that Rollout checks query.
+pub fn test_check_targets() -> CheckTargets {
+    CheckTargets::parse(
+        ogf_operator::targets::DEFAULT_ALLOWED
+            .into_iter()
+            .chain(["127.0.0.1"]),
+    )
+    .expect("valid check targets")
+}
+
 /// An operator running in this process until dropped (or [`Operator::kill`]ed).
 #[derive(Debug)]
 pub struct Operator {
@@ -107,6 +119,30 @@ impl Operator {
         identity: &str,
         lease: Option<LeaseSettings>,
     ) -> Self {
+        Self::start_with_targets(client, scope, identity, lease, test_check_targets()).await
+    }
+
+    /// Starts the controllers on `namespace` with Rollout checks limited to `targets` (the
+    /// SSRF tests use the production default, which refuses loopback).
+    pub async fn start_with_check_targets(
+        client: &Client,
+        namespace: &str,
+        identity: &str,
+        targets: CheckTargets,
+    ) -> Self {
+        let scope = Scope {
+            namespaces: vec![namespace.to_string()],
+        };
+        Self::start_with_targets(client, scope, identity, None, targets).await
+    }
+
+    async fn start_with_targets(
+        client: &Client,
+        scope: Scope,
+        identity: &str,
+        lease: Option<LeaseSettings>,
+        targets: CheckTargets,
+    ) -> Self {
         capture_logs();
         let metrics = Metrics::new().expect("metrics");
         let context = Arc::new(
@@ -115,7 +151,8 @@ impl Operator {
                 .with_job_pod_labels(std::collections::BTreeMap::from([(
                     KWOK_MANUAL_LABEL.to_string(),
                     "true".to_string(),
-                )])),
+                )]))
+                .with_check_targets(targets),
         );
         let (shutdown, shutdown_rx) = watch::channel(false);
         let ready = Arc::new(AtomicBool::new(false));

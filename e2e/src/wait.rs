@@ -1,24 +1,43 @@
 //! Bounded waits on watched conditions: no fixed sleeps in tests.
 
 use std::fmt::Debug;
+use std::pin::pin;
 use std::time::Duration;
 
-use kube::runtime::wait::{Condition, await_condition};
+use futures::StreamExt;
+use kube::runtime::wait::Condition;
+use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Resource};
 use serde_json::Value;
 
 /// Why a wait ended without the condition.
 #[derive(Debug, thiserror::Error)]
 pub enum WaitError {
-    /// The condition did not hold before the deadline.
-    #[error("timed out after {0:?} waiting for {1}")]
-    Timeout(Duration, String),
-    /// The watch itself failed.
-    #[error("watch failed while waiting for {0}: {1}")]
-    Watch(String, kube::runtime::wait::Error),
+    /// The condition did not hold before the deadline (with the watch's last error, if any).
+    #[error("timed out after {after:?} waiting for {what}{}", note(.last_error))]
+    Timeout {
+        /// The deadline.
+        after: Duration,
+        /// Kind and name of the object.
+        what: String,
+        /// The watch's last error, if it had any.
+        last_error: Option<String>,
+    },
+}
+
+fn note(last_error: &Option<String>) -> String {
+    last_error
+        .as_ref()
+        .map(|e| format!(" (last watch error: {e})"))
+        .unwrap_or_default()
 }
 
 /// Waits (watch-driven) until `cond` holds for the named object, at most `timeout`.
+///
+/// A watch that fails (the API server compacted its history and answers `410 Gone`, or it
+/// restarted) is resumed with backoff, as the operator's own watches are: only the deadline
+/// ends a wait. (kube's `await_condition` gives up on the first watch error, which made waits
+/// longer than the API server's compaction interval fail at random.)
 pub async fn wait_for<K>(
     api: Api<K>,
     name: &str,
@@ -30,10 +49,38 @@ where
     K::DynamicType: Default,
 {
     let what = format!("{} {name}", K::kind(&Default::default()));
-    match tokio::time::timeout(timeout, await_condition(api, name, cond)).await {
-        Ok(Ok(obj)) => Ok(obj),
-        Ok(Err(e)) => Err(WaitError::Watch(what, e)),
-        Err(_) => Err(WaitError::Timeout(timeout, what)),
+    let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
+    let mut events = pin!(watcher(api, config).default_backoff());
+    let mut last_error = None;
+    let wait = async {
+        // The object as last seen; `None` while absent. During a (re)list, the listed state.
+        let mut current: Option<K> = None;
+        let mut listing: Option<Option<K>> = None;
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(watcher::Event::Init) => listing = Some(None),
+                Ok(watcher::Event::InitApply(obj)) => listing = Some(Some(obj)),
+                Ok(watcher::Event::InitDone) => current = listing.take().flatten(),
+                Ok(watcher::Event::Apply(obj)) => current = Some(obj),
+                Ok(watcher::Event::Delete(_)) => current = None,
+                Err(e) => {
+                    last_error = Some(e.to_string());
+                    continue;
+                }
+            }
+            if listing.is_none() && cond.matches_object(current.as_ref()) {
+                return Some(current);
+            }
+        }
+        None
+    };
+    match tokio::time::timeout(timeout, wait).await {
+        Ok(Some(obj)) => Ok(obj),
+        Ok(None) | Err(_) => Err(WaitError::Timeout {
+            after: timeout,
+            what,
+            last_error,
+        }),
     }
 }
 

@@ -119,7 +119,7 @@ ALL_COMPONENTS="etcd kubernetes kwok ferretdb minio helm"
 cmd_build() {
   command -v go >/dev/null || die "go is not installed: the test environment is built with the Go toolchain"
   mkdir -p "$BIN_DIR" "$SRC_DIR" "$BUILD_LOG_DIR"
-  local comps=${*:-$ALL_COMPONENTS} c b missing failed=""
+  local comps=${*:-$ALL_COMPONENTS} c b missing failed="" built=""
   for c in $comps; do
     missing=""
     for b in $(component_bins "$c"); do [ -s "$BIN_DIR/$b" ] || missing=1; done
@@ -128,6 +128,7 @@ cmd_build() {
     local t0=$SECONDS
     if "build_$c" >"$(build_log "$c")" 2>&1; then
       say "built $c in $((SECONDS - t0))s"
+      built="$built $c"
     else
       say "FAILED to build $c: see $(build_log "$c")"
       tail -n 15 "$(build_log "$c")" | sed 's/^/    /' >&2
@@ -135,4 +136,14 @@ cmd_build() {
     fi
   done
   [ -z "$failed" ] || die "build failed for:$failed"
+  if [ -n "$built" ]; then free_go_caches; fi
+}
+
+# On CI the Go caches (several GB after the Kubernetes build) would crowd out the
+# Rust target directory on the same disk; the built binaries are all that is kept.
+free_go_caches() {
+  [ "${CI:-}" = true ] || [ "${OGF_TESTENV_FREE_GO_CACHES:-}" = 1 ] || return 0
+  say "freeing the Go build and module caches (CI)"
+  go clean -cache -modcache >/dev/null 2>&1 || true
+  rm -rf "$SRC_DIR"
 }

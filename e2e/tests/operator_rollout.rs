@@ -1,6 +1,7 @@
 //! Blue-green Rollouts against the real control plane: auto and manual promotion, abort,
 //! failing pre- and post-promotion HTTP checks (served by the test on 127.0.0.1), two
-//! Rollouts of one Marketplace, and an operator restarted mid-rollout.
+//! Rollouts of one Marketplace, an operator restarted mid-rollout, and check targets refused
+//! by the operator's allow-list (SSRF, OWASP API7).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,7 +17,9 @@ use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use ogf_crds::{Marketplace, Rollout};
 use ogf_e2e::fixtures::{create_secret, prebind_volume};
+use ogf_e2e::operator::test_check_targets;
 use ogf_e2e::{Operator, TestNamespace, env, install_crds, json_condition, wait_for};
+use ogf_operator::targets::CheckTargets;
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(90);
@@ -38,6 +41,11 @@ impl Fixture {
     /// Like [`Fixture::new`]; with `embedded`, the Marketplace runs one replica on the
     /// embedded store (its volume pre-bound: the test environment has no provisioner).
     async fn with_store(prefix: &str, embedded: bool) -> Option<Self> {
+        Self::with_targets(prefix, embedded, test_check_targets()).await
+    }
+
+    /// Like [`Fixture::with_store`], with the operator's check targets limited to `targets`.
+    async fn with_targets(prefix: &str, embedded: bool, targets: CheckTargets) -> Option<Self> {
         let config = env::kube_config().await?;
         let client = Client::try_from(config.clone()).expect("client");
         install_crds(&client).await;
@@ -59,7 +67,8 @@ impl Fixture {
                 json!({"mongodb": {"uriSecretRef": {"name": "mongo", "key": "uri"}, "database": "ogf"}}),
             )
         };
-        let operator = Operator::start(&client, ns.name(), "solo", None).await;
+        let operator =
+            Operator::start_with_check_targets(&client, ns.name(), "solo", targets).await;
         let marketplace: Marketplace = serde_json::from_value(json!({
             "apiVersion": "ogf.dev/v1alpha1", "kind": "Marketplace",
             "metadata": {"name": "shop"},
@@ -538,4 +547,80 @@ async fn embedded_store_stops_then_starts_and_still_rolls_back() {
     f.wait_selector("green").await;
     f.wait_replicas("shop-blue", 0).await;
     f.wait_replicas("shop-green", 1).await;
+}
+
+/// An HTTP endpoint on 127.0.0.1 that counts the requests it receives.
+async fn serve_counting(hits: Arc<AtomicU16>) -> String {
+    let app = Router::new().fallback(get(move || {
+        let hits = hits.clone();
+        async move {
+            hits.fetch_add(1, Ordering::SeqCst);
+            StatusCode::OK
+        }
+    }));
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{address}/readyz")
+}
+
+#[tokio::test]
+async fn check_targets_off_the_allow_list_fail_the_rollout_before_anything_changes() {
+    // The production default: cluster Services by name only.
+    let Some(f) = Fixture::with_targets("ro-ssrf", false, CheckTargets::default()).await else {
+        return;
+    };
+    let hits = Arc::new(AtomicU16::new(0));
+    let loopback = serve_counting(hits.clone()).await;
+    let cases = [
+        (
+            "loopback",
+            json!({"prePromotionChecks": http_check(&loopback)}),
+            "loopback",
+        ),
+        (
+            "metadata",
+            json!({"postPromotionChecks": [{"name": "errors", "prometheus": {
+                "address": "http://169.254.169.254/latest/meta-data",
+                "query": "up", "successCondition": "result > 0"}}]}),
+            "link-local",
+        ),
+        (
+            "apiserver",
+            json!({"prePromotionChecks": http_check("https://kubernetes.default.svc/api")}),
+            "API server",
+        ),
+    ];
+    for (name, strategy, why) in cases {
+        f.create_rollout(name, strategy, json!({})).await;
+        let failed = f.wait_phase(name, "Failed").await;
+        let status = failed.status.expect("status");
+        assert_eq!(
+            status.reason.as_deref(),
+            Some("CheckTargetNotAllowed"),
+            "{name}"
+        );
+        let message = status.message.unwrap_or_default();
+        assert!(message.contains(why), "{name}: {message}");
+        assert!(
+            status.checks.is_empty(),
+            "{name}: no probe ran: {:?}",
+            status.checks
+        );
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the loopback endpoint was never fetched"
+    );
+    assert_eq!(f.selector().await, "blue");
+    let green = f.deployments().get_opt("shop-green").await.expect("get");
+    assert!(
+        green.is_none_or(|d| d.spec.and_then(|s| s.replicas) == Some(0)),
+        "the new color was never scaled up"
+    );
 }

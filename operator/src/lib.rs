@@ -11,6 +11,7 @@ pub mod leader;
 pub mod metrics;
 pub mod render;
 pub mod status;
+pub mod targets;
 
 /// Field manager of every server-side apply the operator makes.
 pub const FIELD_MANAGER: &str = "ogf-operator";

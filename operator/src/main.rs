@@ -14,6 +14,7 @@ use ogf_operator::http::HttpState;
 use ogf_operator::leader::{self, LeaseSettings};
 use ogf_operator::metrics::Metrics;
 use ogf_operator::render::{RenderOptions, render};
+use ogf_operator::targets::CheckTargets;
 use tokio::sync::watch;
 
 /// Kubernetes operator for Oil & Gas Finder marketplaces.
@@ -72,6 +73,15 @@ struct RunArgs {
     /// Extra label `KEY=VALUE` on the pods of the Jobs the operator creates (repeatable).
     #[arg(long = "job-pod-label", value_parser = parse_label)]
     job_pod_labels: Vec<(String, String)>,
+    /// Hosts Rollout checks may fetch (repeat or comma-separate): `*.domain`, a host name, an
+    /// IP address or a CIDR block. Default: `*.svc,*.svc.cluster.local`. Loopback, link-local
+    /// (cloud metadata) and the API server are refused unless an IP/CIDR entry names them.
+    #[arg(
+        long = "allowed-check-targets",
+        env = "OGF_ALLOWED_CHECK_TARGETS",
+        value_delimiter = ','
+    )]
+    allowed_check_targets: Vec<String>,
     /// Seconds the lease stays valid after its last renewal.
     #[arg(long, default_value_t = 15)]
     lease_duration_seconds: u64,
@@ -150,6 +160,8 @@ fn read(file: &PathBuf) -> anyhow::Result<String> {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let check_targets = CheckTargets::parse(&args.allowed_check_targets)?;
+
     init_logging(args.log_format);
     let metrics = Metrics::new()?;
     let config = kube::Config::infer()
@@ -163,8 +175,10 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let context = Arc::new(
         Context::new(client.clone(), metrics.clone(), &identity)
             .await
-            .with_job_pod_labels(args.job_pod_labels.into_iter().collect()),
+            .with_job_pod_labels(args.job_pod_labels.into_iter().collect())
+            .with_check_targets(check_targets),
     );
+    tracing::info!(allowed = %context.check_targets, "Rollout check targets");
     let ready = Arc::new(AtomicBool::new(false));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
 

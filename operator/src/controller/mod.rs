@@ -8,7 +8,7 @@ pub mod rollout;
 pub mod triggers;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kube::Client;
@@ -47,6 +47,8 @@ pub struct Context {
     /// Extra labels on the pods of every Job the operator creates (`--job-pod-label`; the
     /// e2e tests mark Job pods that they run themselves).
     pub job_pod_labels: std::collections::BTreeMap<String, String>,
+    /// Where Rollout checks may send requests (`--allowed-check-targets`).
+    pub check_targets: Arc<crate::targets::CheckTargets>,
     /// Consecutive failures per object (`namespace/name`), for exponential backoff.
     failures: Mutex<HashMap<String, u32>>,
 }
@@ -68,6 +70,7 @@ impl Context {
             metrics,
             service_monitor_api,
             job_pod_labels: std::collections::BTreeMap::new(),
+            check_targets: Arc::default(),
             failures: Mutex::default(),
         }
     }
@@ -78,6 +81,12 @@ impl Context {
         labels: std::collections::BTreeMap<String, String>,
     ) -> Self {
         self.job_pod_labels = labels;
+        self
+    }
+
+    /// This context with Rollout checks limited to `targets`.
+    pub fn with_check_targets(mut self, targets: crate::targets::CheckTargets) -> Self {
+        self.check_targets = Arc::new(targets);
         self
     }
 

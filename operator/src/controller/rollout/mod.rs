@@ -38,6 +38,7 @@ use tokio::sync::watch;
 use super::error::{ReconcileError, category_label};
 use super::{Context, scoped_api, stopped, triggers};
 use crate::build::labels;
+use crate::targets::GuardedResolver;
 use phase::Decision;
 
 pub use implicit::{ensure_implicit, in_progress_for};
@@ -63,7 +64,16 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
     let ns = namespace.as_deref();
     let rollouts_api = scoped_api::<Rollout>(&client, ns);
     let managed = watcher::Config::default().labels(MANAGED);
-    let http = match reqwest::Client::builder().build() {
+    // Check targets come from Rollouts: no redirects, no proxies, and every address a name
+    // resolves to is checked against the allow-list (see crate::targets).
+    let http = match reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver::new(
+            context.check_targets.clone(),
+        )))
+        .build()
+    {
         Ok(http) => http,
         Err(e) => {
             tracing::error!(error = %e, "cannot build the HTTP client for Rollout checks");
@@ -172,7 +182,13 @@ fn error_policy(
 /// One observe → decide → act round.
 async fn step(rollout: &Rollout, context: &RolloutContext) -> Result<Action, ReconcileError> {
     let client = &context.base.client;
-    let (marketplace, obs) = observe::observe(client, &context.rollouts, rollout).await?;
+    let (marketplace, obs) = observe::observe(
+        client,
+        &context.rollouts,
+        &context.base.check_targets,
+        rollout,
+    )
+    .await?;
     let decision = phase::decide(rollout, &obs);
     let mut status = rollout.status.clone().unwrap_or_default();
     let previous = status.clone();

@@ -7,17 +7,19 @@ use kube::runtime::reflector::Store;
 use kube::{Api, ResourceExt};
 use ogf_crds::marketplace::DatabaseKind;
 use ogf_crds::rollout::Phase;
-use ogf_crds::{Color, Marketplace, Rollout, RolloutStatus};
+use ogf_crds::{Color, Marketplace, Rollout, RolloutSpec, RolloutStatus};
 
 use super::phase::{self, MarketplaceView, Observations, StepState};
 use super::{act, steps};
 use crate::build::{self, labels};
 use crate::controller::ReconcileError;
+use crate::targets::CheckTargets;
 
 /// The Marketplace (as read) and the observations about `rollout`.
 pub async fn observe(
     client: &kube::Client,
     rollouts: &Store<Rollout>,
+    targets: &CheckTargets,
     rollout: &Rollout,
 ) -> Result<(Option<Marketplace>, Observations), ReconcileError> {
     let namespace = rollout.namespace().unwrap_or_default();
@@ -148,8 +150,30 @@ pub async fn observe(
         old_pods,
         target_replicas,
         override_problem,
+        check_target_problem: check_target_problem(&rollout.spec, targets),
     };
     Ok((marketplace, observations))
+}
+
+/// The checks whose URL or Prometheus address `targets` refuses, described; `None` when all
+/// are allowed. Names are resolved later, at connect time ([`crate::targets::GuardedResolver`]).
+pub fn check_target_problem(spec: &RolloutSpec, targets: &CheckTargets) -> Option<String> {
+    let bg = &spec.strategy.blue_green;
+    let refused: Vec<String> = bg
+        .pre_promotion_checks
+        .iter()
+        .chain(&bg.post_promotion_checks)
+        .filter_map(|check| {
+            let target = match (&check.http, &check.prometheus) {
+                (Some(http), _) => &http.url,
+                (None, Some(prometheus)) => &prometheus.address,
+                (None, None) => return None,
+            };
+            let e = targets.check_url(target).err()?;
+            Some(format!("check {:?}: {e}", check.name))
+        })
+        .collect();
+    (!refused.is_empty()).then(|| format!("check target not allowed: {}", refused.join("; ")))
 }
 
 fn runs(deployment: &Deployment, image: &str) -> bool {

@@ -74,6 +74,8 @@ pub struct Observations {
     /// Why the API server refuses the new color with the Rollout's `config`/`resources`
     /// (a server-side dry run, observed only when the Rollout is about to leave `Pending`).
     pub override_problem: Option<String>,
+    /// Which check targets the allow-list refuses (`--allowed-check-targets`), if any.
+    pub check_target_problem: Option<String>,
 }
 
 /// Why a Rollout waits, when the reason deserves the `Waiting` condition.
@@ -108,6 +110,8 @@ pub enum FailReason {
     MigrationFailed,
     /// The API server refuses the new color with the Rollout's `config` or `resources`.
     InvalidConfigOverride,
+    /// A check's URL or Prometheus address is not on the operator's allow-list.
+    CheckTargetNotAllowed,
 }
 
 impl FailReason {
@@ -119,6 +123,7 @@ impl FailReason {
             Self::BackupFailed => "BackupFailed",
             Self::MigrationFailed => "MigrationFailed",
             Self::InvalidConfigOverride => "InvalidConfigOverride",
+            Self::CheckTargetNotAllowed => "CheckTargetNotAllowed",
         }
     }
 }

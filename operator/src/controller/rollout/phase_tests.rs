@@ -49,6 +49,7 @@ fn obs(now: i64) -> Observations {
         old_pods: 0,
         target_replicas: None,
         override_problem: None,
+        check_target_problem: None,
     }
 }
 
@@ -405,4 +406,43 @@ fn an_override_the_api_server_refuses_fails_before_anything_changes() {
         other => panic!("expected Failed, got {other:?}"),
     }
     assert_eq!(entered(decide(&ro, &obs(0))), Phase::Deploying);
+}
+
+#[test]
+fn a_check_target_off_the_allow_list_fails_before_anything_changes() {
+    let spec = json!({"strategy": {"blueGreen": {
+        "prePromotionChecks": [
+            {"name": "ok", "http": {"url": "http://shop-preview.shop.svc:8080/readyz"}},
+            {"name": "meta", "http": {"url": "http://169.254.169.254/latest/meta-data/"}}],
+        "postPromotionChecks": [
+            {"name": "prom", "prometheus": {"address": "http://127.0.0.1:9090",
+             "query": "up", "successCondition": "result > 0"}}]}},
+        "preRolloutBackup": {"backupTemplateRef": {"name": "nightly"}}});
+    let ro = rollout(spec, RolloutStatus::default());
+    let targets = crate::targets::CheckTargets::default();
+    let problem = super::super::observe::check_target_problem(&ro.spec, &targets)
+        .expect("two refused targets");
+    assert!(
+        problem.contains("\"meta\"") && problem.contains("\"prom\""),
+        "{problem}"
+    );
+    assert!(!problem.contains("\"ok\""), "{problem}");
+    let refused = Observations {
+        check_target_problem: Some(problem),
+        ..obs(0)
+    };
+    match decide(&ro, &refused) {
+        Decision::Fail { reason, message } => {
+            assert_eq!(reason.as_str(), "CheckTargetNotAllowed");
+            assert!(message.contains("link-local"), "{message}");
+            assert!(message.contains("loopback"), "{message}");
+        }
+        other => panic!("expected Failed before the backup, got {other:?}"),
+    }
+    let allowed = crate::targets::CheckTargets::parse(["*.svc", "169.254.169.254", "127.0.0.1"])
+        .expect("targets");
+    assert_eq!(
+        super::super::observe::check_target_problem(&ro.spec, &allowed),
+        None
+    );
 }

@@ -62,6 +62,16 @@ pub fn pending(spec: &RolloutSpec, obs: &Observations) -> Decision {
             reason: Some(WaitReason::AnotherRolloutInProgress),
         };
     }
+    if let Some(problem) = &obs.check_target_problem {
+        return Decision::Fail {
+            reason: FailReason::CheckTargetNotAllowed,
+            message: format!(
+                "{problem}; nothing was changed: point the check at an allowed target (or \
+                 widen the operator's --allowed-check-targets), then retry (annotation \
+                 ogf.dev/retry)"
+            ),
+        };
+    }
     if let Some(problem) = &obs.override_problem {
         return Decision::Fail {
             reason: FailReason::InvalidConfigOverride,

@@ -49,6 +49,7 @@ fn obs() -> Observations {
         old_pods: 0,
         target_replicas: None,
         override_problem: None,
+        check_target_problem: None,
     }
 }
 

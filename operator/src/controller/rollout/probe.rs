@@ -1,7 +1,7 @@
 //! One probe of a check, run from the operator: an HTTP GET or a Prometheus instant query.
 //!
-//! Check URLs come from Rollouts, which only cluster admins (or whoever may create Rollouts)
-//! write; the operator does not filter destinations (see docs/rollouts.md, Security).
+//! Check URLs come from Rollouts: each is checked against the allow-list of check targets
+//! before it is fetched (see [`crate::targets`] and docs/security.md, SSRF).
 
 use std::time::Duration;
 
@@ -10,12 +10,23 @@ use serde_json::Value;
 
 use super::checks::ProbeOutcome;
 use super::condition::SuccessCondition;
+use crate::targets::CheckTargets;
 
-/// Runs one probe of `check`.
-pub async fn probe(client: &reqwest::Client, check: &Check) -> ProbeOutcome {
+/// Runs one probe of `check`, unless its target is not allowed.
+pub async fn probe(
+    client: &reqwest::Client,
+    targets: &CheckTargets,
+    check: &Check,
+) -> ProbeOutcome {
     let result = match (&check.http, &check.prometheus) {
-        (Some(http), _) => probe_http(client, http).await,
-        (None, Some(prometheus)) => probe_prometheus(client, prometheus).await,
+        (Some(http), _) => match targets.check_url(&http.url) {
+            Ok(_) => probe_http(client, http).await,
+            Err(e) => Err((None, format!("check target not allowed: {e}"))),
+        },
+        (None, Some(prometheus)) => match targets.check_url(&prometheus.address) {
+            Ok(_) => probe_prometheus(client, prometheus).await,
+            Err(e) => Err((None, format!("check target not allowed: {e}"))),
+        },
         (None, None) => Err((
             None,
             "the check has neither http nor prometheus".to_string(),

@@ -82,8 +82,11 @@ pub async fn act(
                 CheckStage::Post => &bg.post_promotion_checks,
             };
             let due = checks::due(all, stage, &status, now);
-            let outcomes =
-                futures::future::join_all(due.iter().map(|c| probe::probe(&context.http, c))).await;
+            let targets = &context.base.check_targets;
+            let outcomes = futures::future::join_all(
+                due.iter().map(|c| probe::probe(&context.http, targets, c)),
+            )
+            .await;
             let at = Time(Timestamp::now());
             for (check, outcome) in due.iter().zip(outcomes) {
                 checks::record(&mut status, stage, &check.name, outcome, &at);
