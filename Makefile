@@ -1,5 +1,5 @@
 # Oil & Gas Finder: developer entry points. See README.md.
-.PHONY: run test testenv-up testenv-down crdgen
+.PHONY: run test testenv-up testenv-down crdgen deny actionlint
 
 ## run: the API server on its embedded store with demo data
 run:
@@ -18,3 +18,11 @@ testenv-down:
 ## crdgen: regenerate the CRD YAML after changing a type in crds/
 crdgen:
 	cargo run -p ogf-crds --bin crdgen
+
+## deny: cargo-deny licenses, bans and sources (installs cargo-deny once; see docs/testing.md)
+deny:
+	bash scripts/deny.sh
+
+## actionlint: lint the GitHub workflows (also part of `make test`)
+actionlint:
+	bash scripts/actionlint.sh

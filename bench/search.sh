@@ -154,6 +154,7 @@ for setup in "${setups[@]}"; do
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$store" "$size" "$rps" "$p50" "${p99[$name]}" "$requests" "$non2xx" "$sockerr"
 done
 echo
+# shellcheck disable=SC2086 # SIZES is a space-separated list
 set -- $SIZES; small=$1; large=${!#}
 for store in $STORES; do
   a=${p99[$store-$small]:-} b=${p99[$store-$large]:-}

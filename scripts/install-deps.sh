@@ -10,7 +10,7 @@ for c in "${need_cmds[@]}"; do
 done
 
 # command -> Debian package
-declare -A debs=([openssl]=openssl [curl]=curl [ss]=iproute2 [make]=make [setsid]=util-linux)
+declare -A debs=([openssl]=openssl [curl]=curl [ss]=iproute2 [make]=make [setsid]=util-linux [shellcheck]=shellcheck)
 missing=()
 for c in "${!debs[@]}"; do command -v "$c" >/dev/null || missing+=("${debs[$c]}"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -38,5 +38,8 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "GitHub workflows (actionlint + shellcheck)"
+scripts/actionlint.sh
+
 step "cargo test"
 cargo test --workspace --locked --no-fail-fast

@@ -11,7 +11,7 @@ use chrono::TimeDelta;
 use ogf_api::settings::{RateLimits, Settings};
 use serde_json::json;
 
-use support::app::{PASSWORD, TestApp};
+use support::app::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, TestApp};
 use support::http::Response;
 
 async fn app_with(adjust: impl FnOnce(&mut Settings)) -> (TestApp, tempfile::TempDir) {
@@ -280,7 +280,14 @@ async fn security_headers_request_ids_and_cors() {
         header(&ok, "access-control-allow-origin"),
         "https://app.example"
     );
-    assert!(header(&ok, "access-control-allow-methods").contains("POST"));
+    // Every method of the route table, PUT (watch a listing) included.
+    let methods = header(&ok, "access-control-allow-methods");
+    for (method, path) in ogf_api::http::routes::routes() {
+        assert!(
+            methods.contains(method.as_str()),
+            "{method} {path}: {methods}"
+        );
+    }
     let evil = preflight("https://evil.example").await;
     assert!(evil.headers.get("access-control-allow-origin").is_none());
     let simple = app
@@ -293,6 +300,19 @@ async fn security_headers_request_ids_and_cors() {
         "https://app.example"
     );
     assert!(header(&simple, "access-control-expose-headers").contains("ratelimit-remaining"));
+
+    // OWASP API8: no cache keeps tokens or answers to authenticated requests.
+    let admin = app.admin_token().await;
+    for res in [
+        app.get("/api/v1/users/me", &admin).await,
+        app.get("/api/v1/listings", &admin).await,
+        app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await,
+        app.req(Method::POST, "/api/v1/auth/login").send().await,
+    ] {
+        assert_eq!(header(&res, "cache-control"), "no-store", "{}", res.body);
+    }
+    let public = app.req(Method::GET, "/api/v1/listings").send().await;
+    assert!(public.headers.get("cache-control").is_none());
 }
 
 /// OWASP API6: bids, offers, messages and NDA requests share a per-user budget of their own, so

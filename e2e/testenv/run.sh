@@ -92,7 +92,7 @@ https_get() { curl -fsS --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.c
 gen_pki() {
   mkdir -p "$PKI"
   (
-    cd "$PKI"
+    cd "$PKI" || exit 1
     local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
     openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.crt -days 3650 -subj "/CN=ogf-testenv-ca" \
       -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
@@ -273,6 +273,8 @@ cmd_up() {
   local t0=$SECONDS
   local needed="etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok ferretdb minio helm"
   [ "${OGF_TESTENV_SERVICES_ONLY:-}" = 1 ] && needed="ferretdb minio"
+  # One word per component: the split is wanted.
+  # shellcheck disable=SC2046
   cmd_build $(for b in $needed; do case $b in kube-*|kubectl) echo kubernetes ;; *) echo "$b" ;; esac; done | sort -u)
   for b in $needed; do
     [ -x "$BIN_DIR/$b" ] || die "$b is missing from $BIN_DIR after the build"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# cargo-deny on the workspace (deny.toml): licenses, bans and sources. Advisories
+# need the RustSec database from GitHub, which this machine cannot reach: with
+# OGF_DENY_ADVISORIES=1 (as in CI on GitHub) they are checked too.
+# cargo-deny is built from crates.io into ~/.cache/ogf-tools, once per version
+# (about 15 minutes on two cores, which is why it is `make deny`, not part of `make test`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CARGO_DENY_VERSION=0.20.2
+root=$HOME/.cache/ogf-tools/cargo-deny-$CARGO_DENY_VERSION
+if [ ! -x "$root/bin/cargo-deny" ]; then
+  echo "installing cargo-deny $CARGO_DENY_VERSION (crates.io) into $root"
+  cargo install --locked --root "$root" cargo-deny --version "$CARGO_DENY_VERSION"
+fi
+checks=(licenses bans sources)
+[ "${OGF_DENY_ADVISORIES:-}" = 1 ] && checks+=(advisories)
+"$root/bin/cargo-deny" --locked check "${checks[@]}"
