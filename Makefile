@@ -1,5 +1,5 @@
 # Oil & Gas Finder: developer entry points. See README.md.
-.PHONY: run test testenv-up testenv-down crdgen deny actionlint
+.PHONY: run test testenv-up testenv-down crdgen deny actionlint fuzz
 
 ## run: the API server on its embedded store with demo data
 run:
@@ -26,3 +26,7 @@ deny:
 ## actionlint: lint the GitHub workflows (also part of `make test`)
 actionlint:
 	bash scripts/actionlint.sh
+
+## fuzz: every cargo-fuzz target for 60 s (nightly; `scripts/fuzz.sh SECONDS TARGET...`)
+fuzz:
+	bash scripts/fuzz.sh

@@ -7,11 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO_DENY_VERSION=0.20.2
-root=$HOME/.cache/ogf-tools/cargo-deny-$CARGO_DENY_VERSION
-if [ ! -x "$root/bin/cargo-deny" ]; then
-  echo "installing cargo-deny $CARGO_DENY_VERSION (crates.io) into $root"
-  cargo install --locked --root "$root" cargo-deny --version "$CARGO_DENY_VERSION"
-fi
+# shellcheck source=scripts/cargo-tool.sh
+. scripts/cargo-tool.sh
+cargo_tool cargo-deny "$CARGO_DENY_VERSION"
 checks=(licenses bans sources)
 [ "${OGF_DENY_ADVISORIES:-}" = 1 ] && checks+=(advisories)
-"$root/bin/cargo-deny" --locked check "${checks[@]}"
+cargo deny --locked check "${checks[@]}"

@@ -40,3 +40,15 @@ pub async fn prebind_volume(client: &Client, ns: &str, claim: &str) {
         .await
         .unwrap_or_else(|e| panic!("create volume {name}: {e}"));
 }
+
+/// Serves `app` on a free port of 127.0.0.1 until the test ends; its address.
+pub async fn serve_on_loopback(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind a loopback port");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    address
+}

@@ -3,7 +3,6 @@
 //! Rollouts of one Marketplace, an operator restarted mid-rollout, and check targets refused
 //! by the operator's allow-list (SSRF, OWASP API7).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
@@ -16,7 +15,7 @@ use k8s_openapi::api::core::v1::Service;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use ogf_crds::{Marketplace, Rollout};
-use ogf_e2e::fixtures::{create_secret, prebind_volume};
+use ogf_e2e::fixtures::{create_secret, prebind_volume, serve_on_loopback};
 use ogf_e2e::operator::test_check_targets;
 use ogf_e2e::{Operator, TestNamespace, env, install_crds, json_condition, wait_for};
 use ogf_operator::targets::CheckTargets;
@@ -180,13 +179,7 @@ async fn serve_prometheus(value: &'static str) -> String {
                 "result": [{"metric": {}, "value": [1_700_000_000.0, value]}]}}))
         }),
     );
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let address = serve_on_loopback(app).await;
     format!("http://{address}")
 }
 
@@ -198,13 +191,7 @@ async fn serve(status: Arc<AtomicU16>) -> String {
             StatusCode::from_u16(status.load(Ordering::SeqCst)).unwrap_or(StatusCode::IM_A_TEAPOT)
         }
     }));
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let address = serve_on_loopback(app).await;
     format!("http://{address}/readyz")
 }
 
@@ -558,13 +545,7 @@ async fn serve_counting(hits: Arc<AtomicU16>) -> String {
             StatusCode::OK
         }
     }));
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let address = serve_on_loopback(app).await;
     format!("http://{address}/readyz")
 }
 

@@ -335,9 +335,7 @@ impl<R: Read> ArchiveReader<R> {
                 if len > MAX_RECORD {
                     return Err(corrupt("record length out of range"));
                 }
-                buf.clear();
-                buf.resize(len, 0);
-                read_exact(&mut self.input, buf)?;
+                read_len(&mut self.input, len, buf)?;
                 hasher.add(buf);
                 Ok(Some(ArchiveEvent::Record))
             }
@@ -407,11 +405,24 @@ fn read_json<R: Read, T: for<'de> Deserialize<'de>>(
     if len > MAX_JSON {
         return Err(corrupt("header or trailer length out of range"));
     }
-    let mut json = vec![0u8; len];
-    read_exact(input, &mut json)?;
+    let mut json = Vec::new();
+    read_len(input, len, &mut json)?;
     let value =
         serde_json::from_slice(&json).map_err(|e| corrupt(&format!("header or trailer: {e}")))?;
     Ok((value, Sha256::digest(&json).into()))
+}
+
+/// Reads exactly `len` bytes into `buf`, growing it only as bytes arrive: a length prefix of a
+/// corrupt or hostile archive cannot make the reader allocate what the input does not hold.
+fn read_len<R: Read>(input: &mut R, len: usize, buf: &mut Vec<u8>) -> Result<(), BackupError> {
+    buf.clear();
+    let wanted = u64::try_from(len).unwrap_or(u64::MAX);
+    let read = input.take(wanted).read_to_end(buf).map_err(io_err)?;
+    if read == len {
+        Ok(())
+    } else {
+        Err(BackupError::Integrity("archive is truncated".into()))
+    }
 }
 
 fn read_exact<R: Read>(input: &mut R, buf: &mut [u8]) -> Result<(), BackupError> {

@@ -118,3 +118,38 @@ fn trailing_data_is_rejected() {
     bytes.push(0);
     assert_eq!(read_all(&bytes).unwrap_err().exit_code(), 3);
 }
+
+/// Found by the `backup_archive` fuzz target: a record length prefix was trusted for the
+/// allocation, so a few bytes claiming a 256 MiB record allocated 256 MiB before failing.
+#[test]
+fn a_length_prefix_larger_than_the_input_allocates_nothing() {
+    let (empty, _) = ArchiveWriter::new(Vec::new(), &header())
+        .unwrap()
+        .finish(manifest())
+        .unwrap();
+    // Magic and header, then a collection whose record claims the largest allowed length.
+    let header_len = u32::from_le_bytes(empty[8..12].try_into().unwrap()) as usize;
+    let mut bytes = empty[..12 + header_len].to_vec();
+    bytes.push(TAG_BEGIN);
+    bytes.extend_from_slice(&8u16.to_le_bytes());
+    bytes.extend_from_slice(b"listings");
+    bytes.push(TAG_RECORD);
+    bytes.extend_from_slice(&u32::try_from(MAX_RECORD).unwrap().to_le_bytes());
+    bytes.extend_from_slice(b"only a few bytes");
+    let mut r = ArchiveReader::new(bytes.as_slice()).unwrap();
+    let mut buf = Vec::new();
+    let error = loop {
+        match r.next_event(&mut buf) {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("a truncated archive was read to its end"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(error.exit_code(), 3, "{error}");
+    assert!(error.to_string().contains("truncated"), "{error}");
+    assert!(
+        buf.capacity() < 1 << 20,
+        "allocated {} bytes",
+        buf.capacity()
+    );
+}

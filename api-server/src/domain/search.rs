@@ -34,7 +34,7 @@ impl TextQuery {
                 format!("must be at most {MAX_QUERY_CHARS} characters"),
             ));
         }
-        let terms: Vec<String> = words(raw).map(str::to_lowercase).collect();
+        let terms: Vec<String> = lower_words(raw).collect();
         if terms.len() > MAX_TERMS {
             return Err(ValidationError::new(
                 "q",
@@ -51,7 +51,7 @@ impl TextQuery {
 
     /// Relevance score: how many terms prefix a word of the title (0..=8).
     pub fn title_score(&self, title: &str) -> u32 {
-        let words: Vec<String> = words(title).map(str::to_lowercase).collect();
+        let words: Vec<String> = lower_words(title).collect();
         let hits = self
             .terms
             .iter()
@@ -62,19 +62,23 @@ impl TextQuery {
 
     /// Reference semantics: every term prefixes some word of `title` or `description`.
     pub fn matches(&self, title: &str, description: &str) -> bool {
-        let words: Vec<String> = words(title)
-            .chain(words(description))
-            .map(str::to_lowercase)
-            .collect();
+        let words: Vec<String> = lower_words(title).chain(lower_words(description)).collect();
         self.terms
             .iter()
             .all(|t| words.iter().any(|w| w.starts_with(t.as_str())))
     }
 }
 
-fn words(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| !c.is_alphanumeric())
+/// The lower-cased words of `s`. Lower-casing comes first: it can add characters that are not
+/// letters or digits (`İ` becomes `i` + U+0307 COMBINING DOT ABOVE), and those must separate
+/// words like any other, so that every term is letters and digits only.
+fn lower_words(s: &str) -> impl Iterator<Item = String> {
+    s.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 /// Which listings a search returns. Every `min_*`/`max_*` bound is inclusive; a listing whose
@@ -268,6 +272,20 @@ mod tests {
         assert_eq!(q.terms(), ["midland", "county", "where", "nma"]);
         assert_eq!(TextQuery::parse(" .* $ ").unwrap(), None);
         assert_eq!(TextQuery::parse("").unwrap(), None);
+    }
+
+    /// Found by the `search_query` fuzz target: `İ` lower-cases to `i` + U+0307, which is not a
+    /// letter, so the term was not letters and digits only (and FTS5 split it where the
+    /// reference matcher did not).
+    #[test]
+    fn lower_casing_that_adds_a_mark_still_splits_words() {
+        let q = TextQuery::parse("İstanbul ZAMAN").unwrap().unwrap();
+        assert_eq!(q.terms(), ["i", "stanbul", "zaman"]);
+        for term in q.terms() {
+            assert!(term.chars().all(char::is_alphanumeric), "{term:?}");
+        }
+        assert!(q.matches("İSTANBUL", "zamanı"));
+        assert_eq!(q.title_score("İstanbul"), 2);
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! that runs the operator's Job pods (migrations, backups) on the host with the real `ogf-api`.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
@@ -19,7 +18,7 @@ use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use ogf_api::store::{EmbeddedStore, ListingStore};
 use ogf_crds::{Backup, Marketplace, Rollout};
-use ogf_e2e::fixtures::{create_secret, prebind_volume};
+use ogf_e2e::fixtures::{create_secret, prebind_volume, serve_on_loopback};
 use ogf_e2e::job_runner::api_binary;
 use ogf_e2e::{JobRunner, Operator, RunnerOptions, TestNamespace, env, install_crds};
 use ogf_e2e::{json_condition, wait_for};
@@ -543,13 +542,7 @@ pub async fn serve(status: Arc<AtomicU16>) -> String {
             StatusCode::from_u16(status.load(Ordering::SeqCst)).unwrap_or(StatusCode::IM_A_TEAPOT)
         }
     }));
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let address = serve_on_loopback(app).await;
     format!("http://{address}/readyz")
 }
 
