@@ -38,6 +38,9 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "cargo deny (licenses, bans, sources)"
+scripts/deny.sh
+
 step "fuzz targets still compile (running them is make fuzz)"
 cargo check --locked --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-check --bins --examples
 
