@@ -5,10 +5,15 @@
 //! API requests and writes per reconcile, writes in steady state, and how fast
 //! a deleted Service is repaired.
 //!
+//! With `OGF_BENCH_SOAK_MINUTES=N` it then keeps the operator busy for N minutes (a
+//! Marketplace change every 2 s, a deleted Service every 30 s) and samples its RSS every
+//! 30 s: a leak shows as a slope (reported in MiB per hour, after a 5-minute warm-up).
+//!
 //! ```sh
 //! e2e/testenv/testenv.sh up && . <(e2e/testenv/testenv.sh env)
-//! cargo build --release -p ogf-operator   # or point OGF_OPERATOR_BIN at a binary
+//! cargo build --release -p ogf-operator
 //! OGF_BENCH_MARKETPLACES=1000 cargo bench -p ogf-e2e --bench operator_scale
+//! OGF_BENCH_MARKETPLACES=1000 OGF_BENCH_SOAK_MINUTES=30 cargo bench -p ogf-e2e --bench operator_scale
 //! ```
 
 use std::collections::HashSet;
@@ -17,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt, stream};
 use k8s_openapi::api::core::v1::{Node, Secret, Service};
-use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, ResourceExt};
 use ogf_crds::Marketplace;
@@ -26,6 +31,9 @@ use serde_json::json;
 
 const STEADY_WINDOW: Duration = Duration::from_secs(30);
 const DRIFT_SAMPLES: usize = 20;
+const SOAK_CHANGE_EVERY: Duration = Duration::from_secs(2);
+const SOAK_SAMPLE_EVERY: Duration = Duration::from_secs(30);
+const SOAK_WARM_UP: Duration = Duration::from_secs(300);
 
 #[tokio::main]
 async fn main() {
@@ -95,6 +103,26 @@ async fn main() {
             .expect("service repaired");
         repairs.push(deleted_at.elapsed());
     }
+    let soak_minutes: u64 = std::env::var("OGF_BENCH_SOAK_MINUTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let soak = if soak_minutes > 0 {
+        let pid = operator.id();
+        Some(
+            soak_run(
+                &marketplaces,
+                &services,
+                count,
+                pid,
+                soak_minutes,
+                &metrics_url,
+            )
+            .await,
+        )
+    } else {
+        None
+    };
     let peak_rss_kib = proc_status_kib(operator.id(), "VmHWM");
     let cpu_seconds = proc_cpu_seconds(operator.id());
     let _ = operator.kill();
@@ -117,11 +145,114 @@ async fn main() {
         "drift_repair_median_ms": repairs[repairs.len() / 2].as_secs_f64() * 1000.0,
         "drift_repair_max_ms": repairs.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
     });
+    let mut report = report;
+    if let Some(soak) = soak {
+        report["soak"] = soak;
+    }
     println!("{}", serde_json::to_string_pretty(&report).expect("json"));
     let dir = format!("{}/../bench/results", env!("CARGO_MANIFEST_DIR"));
     std::fs::create_dir_all(&dir).expect("results dir");
     std::fs::write(format!("{dir}/operator_scale.json"), report.to_string())
         .expect("write results");
+}
+
+/// Keeps the operator busy for `minutes` and samples its RSS: a Marketplace change every
+/// [`SOAK_CHANGE_EVERY`] (replicas 1 ↔ 2, round robin), a deleted Service every
+/// [`SOAK_SAMPLE_EVERY`] (awaited until repaired), the RSS after each deletion's repair.
+async fn soak_run(
+    marketplaces: &Api<Marketplace>,
+    services: &Api<Service>,
+    count: usize,
+    pid: u32,
+    minutes: u64,
+    metrics_url: &str,
+) -> serde_json::Value {
+    let started = Instant::now();
+    let end = started + Duration::from_secs(minutes * 60);
+    let before = scrape(metrics_url).await;
+    let mut samples: Vec<(f64, f64)> = vec![(0.0, rss_mib(pid))];
+    let mut changes = 0usize;
+    let mut next_sample = started + SOAK_SAMPLE_EVERY;
+    let mut ticker = tokio::time::interval(SOAK_CHANGE_EVERY);
+    while Instant::now() < end {
+        ticker.tick().await;
+        let name = format!("mkt-{}", changes % count);
+        // Round 0 scales every Marketplace to 2, round 1 back to 1, and so on.
+        let replicas = if (changes / count).is_multiple_of(2) {
+            2
+        } else {
+            1
+        };
+        let patch = json!({"spec": {"replicas": replicas}});
+        marketplaces
+            .patch(&name, &PatchParams::default(), &Patch::Merge(patch))
+            .await
+            .expect("patch marketplace");
+        changes += 1;
+        if Instant::now() >= next_sample {
+            let victim = format!("mkt-{}", (changes * 7) % count);
+            let old_uid = services.get(&victim).await.expect("service").uid();
+            services
+                .delete(&victim, &DeleteParams::default())
+                .await
+                .expect("delete");
+            let recreated = move |s: Option<&Service>| s.is_some_and(|s| s.uid() != old_uid);
+            wait_for(
+                services.clone(),
+                &victim,
+                Duration::from_secs(60),
+                recreated,
+            )
+            .await
+            .expect("service repaired during the soak");
+            samples.push((started.elapsed().as_secs_f64(), rss_mib(pid)));
+            next_sample += SOAK_SAMPLE_EVERY;
+        }
+    }
+    let after = scrape(metrics_url).await;
+    let warm = SOAK_WARM_UP.as_secs_f64();
+    let steady: Vec<(f64, f64)> = samples
+        .iter()
+        .copied()
+        .filter(|(t, _)| *t >= warm)
+        .collect();
+    let median = |xs: &[(f64, f64)]| {
+        let mut v: Vec<f64> = xs.iter().map(|(_, r)| *r).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let third = steady.len() / 3;
+    json!({
+        "minutes": minutes,
+        "marketplace_changes": changes,
+        "services_deleted_and_repaired": samples.len() - 1,
+        "reconciles": after.get("ogf_operator_reconcile_total") - before.get("ogf_operator_reconcile_total"),
+        "reconcile_errors": after.get("ogf_operator_reconcile_errors_total") - before.get("ogf_operator_reconcile_errors_total"),
+        "rss_mib_samples": samples.iter().map(|(t, r)| json!([t.round(), (r * 10.0).round() / 10.0])).collect::<Vec<_>>(),
+        "rss_slope_mib_per_hour_after_warm_up": slope(&steady) * 3600.0,
+        "rss_median_first_third_mib": median(&steady[..third]),
+        "rss_median_last_third_mib": median(&steady[steady.len() - third..]),
+    })
+}
+
+/// Least-squares slope of `(x, y)` points (0 for fewer than two).
+fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return 0.0;
+    }
+    let (sx, sy) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (mx, my) = (sx / n, sy / n);
+    let (num, den) = points.iter().fold((0.0, 0.0), |(num, den), (x, y)| {
+        (num + (x - mx) * (y - my), den + (x - mx) * (x - mx))
+    });
+    if den == 0.0 { 0.0 } else { num / den }
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    proc_status_kib(pid, "VmRSS") as f64 / 1024.0
 }
 
 /// Waits (watch-driven) until `count` Marketplaces report Ready for their generation.
