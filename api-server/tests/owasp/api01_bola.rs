@@ -86,11 +86,12 @@ pub async fn a_rival_seller_sweeping_a_listings_routes_changes_and_learns_nothin
 
 /// Refused and missing objects answer alike: an attacker probing ids cannot tell another
 /// user's draft, offer, conversation, NDA request or saved search from an id that does not
-/// exist (same status, same problem type, same detail once the id is masked).
+/// exist (same status, same problem type, same detail once the id is masked). The attacker
+/// is a seller, the role that may write listings and also buy.
 pub async fn foreign_objects_look_exactly_like_missing_ones(app: TestApp) {
     let (_, seller, _) = app.user("a@example.com", "seller").await;
     let (_, owner, _) = app.user("owner@example.com", "buyer").await;
-    let (_, attacker, _) = app.user("attacker@example.com", "buyer").await;
+    let (_, attacker, _) = app.user("attacker@example.com", "seller").await;
     let draft = listing(&app, &seller, "fixed", "draft", json!({})).await;
     let lot = listing(&app, &seller, "best_offer", "active", json!({})).await;
     let lot_id = lot["id"].as_str().unwrap();
