@@ -66,7 +66,8 @@ pub async fn run(command: MarketCommand) -> i32 {
     }
 }
 
-/// Reads and parses `path` (nothing is written when this fails).
+/// Reads and parses `path`, refusing files over 64 MiB, non-UTF-8 text, malformed rows and
+/// prices dated after tomorrow (UTC); nothing is written when this fails.
 pub fn read(path: &Path) -> Result<Parsed, String> {
     let shown = path.display();
     let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?;
@@ -79,6 +80,12 @@ pub fn read(path: &Path) -> Result<Parsed, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{shown}: not UTF-8 text"))?;
     let parsed = import::parse(&text).map_err(|e| format!("{shown}: {e}"))?;
+    // Prices dated after tomorrow (UTC) are refused, as over HTTP.
+    let today = chrono::Utc::now().date_naive();
+    let latest = today
+        .checked_add_days(chrono::Days::new(1))
+        .unwrap_or(today);
+    import::refuse_future(&parsed, latest).map_err(|e| format!("{shown}: {e}"))?;
     if parsed.points.is_empty() {
         return Err(format!(
             "{shown}: no prices found ({} rows without a value)",

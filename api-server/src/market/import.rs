@@ -61,6 +61,26 @@ pub struct Parsed {
     pub skipped: u64,
 }
 
+/// Refuses a file holding a price dated after `latest` (the importer passes tomorrow, UTC,
+/// as `POST /api/v1/admin/market/prices` does): a price "from the future" is a typo or a
+/// hostile file, and would otherwise sit in the series as the latest close for years.
+/// Checked on the whole file before anything is written.
+pub fn refuse_future(parsed: &Parsed, latest: NaiveDate) -> Result<(), ImportError> {
+    let future: Vec<NaiveDate> = parsed
+        .points
+        .iter()
+        .map(|(d, _)| *d)
+        .filter(|d| *d > latest)
+        .collect();
+    match future.first() {
+        Some(first) => Err(ImportError::Layout(format!(
+            "{} point(s) dated after {latest}, the latest accepted date (first: {first})",
+            future.len()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Parses CSV or (when the first non-blank character is `{`) EIA API v2 JSON.
 pub fn parse(text: &str) -> Result<Parsed, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

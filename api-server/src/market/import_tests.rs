@@ -127,3 +127,16 @@ fn malformed_eia_json_names_the_record() {
         .to_string();
     assert!(e.contains("line 2"), "{e}");
 }
+
+#[test]
+fn points_after_the_latest_date_are_refused() {
+    let p = parse("Date,Price\n2026-01-02,71.23\n2026-01-04,1\n2099-12-31,2\n").unwrap();
+    let latest = NaiveDate::from_ymd_opt(2026, 1, 3).unwrap();
+    let e = refuse_future(&p, latest).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "2 point(s) dated after 2026-01-03, the latest accepted date (first: 2026-01-04)"
+    );
+    let day_after = NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
+    assert_eq!(refuse_future(&p, day_after), Ok(()));
+}
