@@ -1,9 +1,18 @@
-//! Password hashing: argon2id with the OWASP parameters (m = 19456 KiB, t = 2, p = 1), always
-//! on tokio's blocking pool (one hash takes tens of milliseconds of CPU).
+//! Password hashing: argon2id with the OWASP parameters (m = 19456 KiB, t = 2, p = 1), run on
+//! a few dedicated threads ([`HashPool`]), never on the async workers.
+//!
+//! Why not tokio's blocking pool: every hash needs 19 MiB, and glibc's allocator keeps freed
+//! memory in the arena of the thread that used it. Spread over the blocking pool's many
+//! threads, logins grew the process by 19 MiB steps to about 1 GB in the 10-minute soak
+//! (docs/benchmarks.md, API soak). On as many threads as cores the retained memory is bounded
+//! by `threads × 19 MiB`, and a flood of logins queues instead of taking every core from the
+//! database calls that share the blocking pool.
 
-use std::sync::OnceLock;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use tokio::sync::{mpsc, oneshot};
 
 use super::AuthError;
 
@@ -20,11 +29,76 @@ fn argon2() -> Result<Argon2<'static>, AuthError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+/// Most hashing threads.
+const MAX_THREADS: usize = 4;
+/// Hashes waiting for a thread; more wait (asynchronously) to be queued.
+const QUEUE: usize = 256;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that run argon2, fed through a bounded queue.
+#[derive(Debug)]
+struct HashPool {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl HashPool {
+    /// One thread per core, at most [`MAX_THREADS`].
+    fn start() -> Self {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(MAX_THREADS);
+        let (jobs, queue) = mpsc::channel::<Job>(QUEUE);
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..threads {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("ogf-argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        let next = queue
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .blocking_recv();
+                        let Some(job) = next else { return };
+                        // A panicking hash answers nothing (its caller gets an error); the
+                        // thread stays.
+                        let _ = catch_unwind(AssertUnwindSafe(job));
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password-hashing thread");
+            }
+        }
+        Self { jobs }
+    }
+
+    /// Runs `work` on a hashing thread.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AuthError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = reply.send(work());
+            }))
+            .await
+            .map_err(|_| AuthError::Hashing("no password-hashing thread is running".into()))?;
+        answer
+            .await
+            .map_err(|_| AuthError::Hashing("the password hash failed".into()))
+    }
+}
+
+fn pool() -> &'static HashPool {
+    static POOL: OnceLock<HashPool> = OnceLock::new();
+    POOL.get_or_init(HashPool::start)
+}
+
 /// Hashes `password` with a random salt into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
 pub async fn hash(password: String) -> Result<String, AuthError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(|e| AuthError::Hashing(format!("hashing task failed: {e}")))?
+    pool().run(move || hash_blocking(&password)).await?
 }
 
 fn hash_blocking(password: &str) -> Result<String, AuthError> {
@@ -37,18 +111,18 @@ fn hash_blocking(password: &str) -> Result<String, AuthError> {
 /// Whether `password` matches the PHC string `hash` (parameters are read from the hash).
 /// A malformed hash counts as a mismatch and is logged.
 pub async fn verify(password: String, hash: String) -> Result<bool, AuthError> {
-    tokio::task::spawn_blocking(move || {
-        match argon2()?.verify_password(password.as_bytes(), hash.as_str()) {
-            Ok(()) => Ok(true),
-            Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-            Err(e) => {
-                tracing::error!(error = %e, "stored password hash cannot be verified");
-                Ok(false)
-            }
-        }
-    })
-    .await
-    .map_err(|e| AuthError::Hashing(format!("verification task failed: {e}")))?
+    pool()
+        .run(
+            move || match argon2()?.verify_password(password.as_bytes(), hash.as_str()) {
+                Ok(()) => Ok(true),
+                Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
+                Err(e) => {
+                    tracing::error!(error = %e, "stored password hash cannot be verified");
+                    Ok(false)
+                }
+            },
+        )
+        .await?
 }
 
 /// A valid hash of a random password, computed once: verifying against it when the e-mail is
@@ -84,5 +158,29 @@ mod tests {
         let again = hash("correct horse battery".into()).await.unwrap();
         assert_ne!(h, again, "random salt");
         assert!(!verify("x".into(), "not a hash".into()).await.unwrap());
+    }
+
+    #[test]
+    fn hashes_run_on_the_dedicated_threads_only() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let names = runtime.block_on(async {
+            let many = (0..16)
+                .map(|_| pool().run(|| std::thread::current().name().unwrap_or("").to_owned()));
+            futures::future::join_all(many).await
+        });
+        let limit = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(MAX_THREADS);
+        let mut distinct: Vec<String> = names.into_iter().map(Result::unwrap).collect();
+        distinct.sort();
+        distinct.dedup();
+        assert!(distinct.len() <= limit, "{distinct:?}");
+        assert!(
+            distinct.iter().all(|n| n.starts_with("ogf-argon2-")),
+            "{distinct:?}"
+        );
     }
 }
