@@ -1,12 +1,11 @@
 //! Password hashing: argon2id with the OWASP parameters (m = 19456 KiB, t = 2, p = 1), run on
 //! a few dedicated threads ([`HashPool`]), never on the async workers.
 //!
-//! Why not tokio's blocking pool: every hash needs 19 MiB, and glibc's allocator keeps freed
-//! memory in the arena of the thread that used it. Spread over the blocking pool's many
-//! threads, logins grew the process by 19 MiB steps to about 1 GB in the 10-minute soak
-//! (docs/benchmarks.md, API soak). On as many threads as cores the retained memory is bounded
-//! by `threads × 19 MiB`, and a flood of logins queues instead of taking every core from the
-//! database calls that share the blocking pool.
+//! Why not tokio's blocking pool: every hash needs 19 MiB, and with hashes spread over the
+//! blocking pool's many threads the 10-minute soak grew the server (glibc build) to about
+//! 1 GB; on one thread per core it levelled off at half that (docs/benchmarks.md, API soak,
+//! which also says what is left). The bounded queue keeps a flood of logins from taking every
+//! core from the database calls that share the blocking pool.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
