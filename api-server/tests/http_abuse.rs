@@ -19,14 +19,6 @@ async fn app_with(adjust: impl FnOnce(&mut Settings)) -> (TestApp, tempfile::Tem
     (TestApp::new(store, adjust).await, dir)
 }
 
-fn header<'a>(res: &'a Response, name: &str) -> &'a str {
-    res.headers
-        .get(name)
-        .unwrap_or_else(|| panic!("no {name} in {:?}", res.headers))
-        .to_str()
-        .unwrap()
-}
-
 async fn login_from(app: &TestApp, ip: &str, xff: Option<&str>) -> Response {
     let mut req = app
         .req(Method::POST, "/api/v1/auth/login")
@@ -43,19 +35,19 @@ async fn auth_endpoints_are_limited_per_ip_with_headers() {
     let (app, _dir) = app_with(|s| s.rate_limits.auth_per_minute = 2).await;
     let first = login_from(&app, "198.51.100.1", None).await;
     assert_eq!(first.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(header(&first, "ratelimit-limit"), "2");
-    assert_eq!(header(&first, "ratelimit-remaining"), "1");
-    assert_eq!(header(&first, "ratelimit-reset"), "60");
+    assert_eq!(first.header("ratelimit-limit"), "2");
+    assert_eq!(first.header("ratelimit-remaining"), "1");
+    assert_eq!(first.header("ratelimit-reset"), "60");
     app.clock.advance(TimeDelta::seconds(20));
     let second = login_from(&app, "198.51.100.1", None).await;
-    assert_eq!(header(&second, "ratelimit-remaining"), "0");
+    assert_eq!(second.header("ratelimit-remaining"), "0");
     let third = login_from(&app, "198.51.100.1", None).await;
     let detail = third.assert_problem(429, "rate-limited");
     assert!(detail.contains("40 seconds"), "{detail}");
-    assert_eq!(header(&third, "retry-after"), "40");
-    assert_eq!(header(&third, "ratelimit-limit"), "2");
-    assert_eq!(header(&third, "ratelimit-remaining"), "0");
-    assert_eq!(header(&third, "ratelimit-reset"), "40");
+    assert_eq!(third.header("retry-after"), "40");
+    assert_eq!(third.header("ratelimit-limit"), "2");
+    assert_eq!(third.header("ratelimit-remaining"), "0");
+    assert_eq!(third.header("ratelimit-reset"), "40");
     // Another client is not affected.
     let other = login_from(&app, "198.51.100.2", None).await;
     assert_eq!(other.status, StatusCode::UNAUTHORIZED);
@@ -63,7 +55,7 @@ async fn auth_endpoints_are_limited_per_ip_with_headers() {
     app.clock.advance(TimeDelta::seconds(40));
     let again = login_from(&app, "198.51.100.1", None).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED, "new window");
-    assert_eq!(header(&again, "ratelimit-remaining"), "1");
+    assert_eq!(again.header("ratelimit-remaining"), "1");
     let metrics = app.metrics().await;
     assert!(
         metrics.contains(r#"ogf_rate_limit_rejections_total{scope="auth"} 1"#),
@@ -87,11 +79,11 @@ async fn anonymous_clients_and_users_have_their_own_limits() {
     for remaining in ["2", "1", "0"] {
         let res = anon().await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        assert_eq!(header(&res, "ratelimit-remaining"), remaining);
+        assert_eq!(res.header("ratelimit-remaining"), remaining);
     }
     let limited = anon().await;
     limited.assert_problem(429, "rate-limited");
-    assert_eq!(header(&limited, "retry-after"), "86400");
+    assert_eq!(limited.header("retry-after"), "86400");
     // Probes and metrics are never limited.
     for _ in 0..5 {
         let res = app.req(Method::GET, "/healthz").send().await;
@@ -101,7 +93,7 @@ async fn anonymous_clients_and_users_have_their_own_limits() {
     // A signed-in user from the same address counts separately, per minute.
     let user = || app.get("/api/v1/users/me", &token);
     assert_eq!(user().await.status, StatusCode::OK);
-    assert_eq!(header(&user().await, "ratelimit-limit"), "2");
+    assert_eq!(user().await.header("ratelimit-limit"), "2");
     user().await.assert_problem(429, "rate-limited");
     // An invalid token is an anonymous client.
     app.get("/api/v1/listings", "forged")
@@ -249,21 +241,24 @@ async fn security_headers_request_ids_and_cors() {
     ];
     for res in &responses {
         assert_eq!(
-            header(res, "strict-transport-security"),
+            res.header("strict-transport-security"),
             "max-age=31536000; includeSubDomains"
         );
-        assert!(header(res, "content-security-policy").starts_with("default-src 'none'"));
-        assert_eq!(header(res, "x-content-type-options"), "nosniff");
-        assert_eq!(header(res, "x-frame-options"), "DENY");
-        assert_eq!(header(res, "referrer-policy"), "no-referrer");
-        assert_eq!(header(res, "x-request-id").len(), 36, "generated UUID");
+        assert!(
+            res.header("content-security-policy")
+                .starts_with("default-src 'none'")
+        );
+        assert_eq!(res.header("x-content-type-options"), "nosniff");
+        assert_eq!(res.header("x-frame-options"), "DENY");
+        assert_eq!(res.header("referrer-policy"), "no-referrer");
+        assert_eq!(res.header("x-request-id").len(), 36, "generated UUID");
     }
     let res = app
         .req(Method::GET, "/healthz")
         .header("x-request-id", "trace-me-123")
         .send()
         .await;
-    assert_eq!(header(&res, "x-request-id"), "trace-me-123");
+    assert_eq!(res.header("x-request-id"), "trace-me-123");
 
     let preflight = |origin: &str| {
         app.req(Method::OPTIONS, "/api/v1/auth/login")
@@ -277,11 +272,11 @@ async fn security_headers_request_ids_and_cors() {
     };
     let ok = preflight("https://app.example").await;
     assert_eq!(
-        header(&ok, "access-control-allow-origin"),
+        ok.header("access-control-allow-origin"),
         "https://app.example"
     );
     // Every method of the route table, PUT (watch a listing) included.
-    let methods = header(&ok, "access-control-allow-methods");
+    let methods = ok.header("access-control-allow-methods");
     for (method, path) in ogf_api::http::routes::routes() {
         assert!(
             methods.contains(method.as_str()),
@@ -296,10 +291,14 @@ async fn security_headers_request_ids_and_cors() {
         .send()
         .await;
     assert_eq!(
-        header(&simple, "access-control-allow-origin"),
+        simple.header("access-control-allow-origin"),
         "https://app.example"
     );
-    assert!(header(&simple, "access-control-expose-headers").contains("ratelimit-remaining"));
+    assert!(
+        simple
+            .header("access-control-expose-headers")
+            .contains("ratelimit-remaining")
+    );
 
     // OWASP API8: no cache keeps tokens or answers to authenticated requests.
     let admin = app.admin_token().await;
@@ -309,7 +308,7 @@ async fn security_headers_request_ids_and_cors() {
         app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await,
         app.req(Method::POST, "/api/v1/auth/login").send().await,
     ] {
-        assert_eq!(header(&res, "cache-control"), "no-store", "{}", res.body);
+        assert_eq!(res.header("cache-control"), "no-store", "{}", res.body);
     }
     let public = app.req(Method::GET, "/api/v1/listings").send().await;
     assert!(public.headers.get("cache-control").is_none());
@@ -362,11 +361,11 @@ async fn trading_actions_have_a_per_user_budget_of_their_own() {
     for remaining in ["2", "1", "0"] {
         let res = message(&spammer).await;
         assert!(res.status.is_success(), "{}", res.body);
-        assert_eq!(header(&res, "ratelimit-remaining"), remaining);
+        assert_eq!(res.header("ratelimit-remaining"), remaining);
     }
     let limited = message(&spammer).await;
     limited.assert_problem(429, "rate-limited");
-    assert_eq!(header(&limited, "retry-after"), "60");
+    assert_eq!(limited.header("retry-after"), "60");
     // An NDA request is a trading action too; reads are not.
     app.req(Method::POST, &format!("/api/v1/listings/{id}/nda"))
         .token(&spammer)

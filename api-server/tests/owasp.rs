@@ -140,12 +140,3 @@ async fn listing(app: &TestApp, token: &str, sale_type: &str, status: &str, extr
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     res.json()
 }
-
-/// A response header as text.
-fn header<'a>(res: &'a Response, name: &str) -> &'a str {
-    res.headers
-        .get(name)
-        .unwrap_or_else(|| panic!("no {name} in {:?}", res.headers))
-        .to_str()
-        .unwrap()
-}

@@ -7,7 +7,7 @@ use ogf_api::settings::RateLimits;
 use serde_json::json;
 
 use crate::support::app::{PASSWORD, TestApp};
-use crate::{call, header, listing};
+use crate::{call, listing};
 
 /// Three trading actions per user and minute; nothing else limited.
 pub fn three_trades_a_minute(s: &mut ogf_api::settings::Settings) {
@@ -61,7 +61,7 @@ pub async fn bid_spamming_runs_out_of_trading_budget(app: TestApp) {
     for _ in 0..5 {
         let res = bid(bot.clone()).await;
         res.assert_problem(429, "rate-limited");
-        let retry: u64 = header(&res, "retry-after").parse().unwrap();
+        let retry: u64 = res.header("retry-after").parse().unwrap();
         assert!((1..=60).contains(&retry), "{retry}");
     }
     let res = bid(honest.clone()).await;

@@ -4,9 +4,9 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::call;
 use crate::support::app::TestApp;
 use crate::support::http::Response;
-use crate::{call, header};
 
 /// The one origin allowed by CORS in [`cors_grants_nothing_to_an_unknown_origin`].
 const ORIGIN: &str = "https://app.example";
@@ -37,18 +37,18 @@ const INTERNALS: &[&str] = &[
 
 fn assert_hardened(res: &Response, what: &str) {
     assert_eq!(
-        header(res, "strict-transport-security"),
+        res.header("strict-transport-security"),
         "max-age=31536000; includeSubDomains",
         "{what}"
     );
     assert_eq!(
-        header(res, "content-security-policy"),
+        res.header("content-security-policy"),
         "default-src 'none'; frame-ancestors 'none'",
         "{what}"
     );
-    assert_eq!(header(res, "x-content-type-options"), "nosniff", "{what}");
-    assert_eq!(header(res, "x-frame-options"), "DENY", "{what}");
-    assert_eq!(header(res, "referrer-policy"), "no-referrer", "{what}");
+    assert_eq!(res.header("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(res.header("x-frame-options"), "DENY", "{what}");
+    assert_eq!(res.header("referrer-policy"), "no-referrer", "{what}");
     assert!(res.headers.get("server").is_none(), "{what}: Server header");
     assert!(res.headers.get("x-powered-by").is_none(), "{what}");
 }
@@ -170,7 +170,7 @@ pub async fn trace_and_unknown_methods_are_405_problems(app: TestApp) {
                 !res.body.contains(&token) && !res.body.contains("do-not-echo"),
                 "{what}"
             );
-            let allow = header(&res, "allow");
+            let allow = res.header("allow");
             assert!(allow.contains("GET"), "{what}: {allow}");
             assert!(!allow.contains(method), "{what}: {allow}");
         }
@@ -225,10 +225,10 @@ pub async fn cors_grants_nothing_to_an_unknown_origin(app: TestApp) {
         .header("origin", ORIGIN)
         .send()
         .await;
-    assert_eq!(header(&ok, "access-control-allow-origin"), ORIGIN);
+    assert_eq!(ok.header("access-control-allow-origin"), ORIGIN);
     assert!(ok.headers.get("access-control-allow-credentials").is_none());
     assert!(
-        header(&ok, "vary").to_lowercase().contains("origin"),
+        ok.header("vary").to_lowercase().contains("origin"),
         "{:?}",
         ok.headers
     );
@@ -262,7 +262,7 @@ pub async fn authenticated_errors_are_not_cacheable_either(app: TestApp) {
     ];
     for res in &answers {
         assert_eq!(
-            header(res, "cache-control"),
+            res.header("cache-control"),
             "no-store",
             "{}: {}",
             res.status,

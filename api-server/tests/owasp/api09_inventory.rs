@@ -78,7 +78,7 @@ pub async fn documented_paths_answer_only_their_documented_methods(app: TestApp)
             let res = call(&app, method.clone(), &uri, &admin, Value::Null).await;
             let what = format!("{method} {path}");
             res.assert_problem(405, "method-not-allowed");
-            let allow = crate::header(&res, "allow");
+            let allow = res.header("allow");
             let mut allowed: Vec<String> = allow
                 .split(',')
                 .map(|m| m.trim().to_owned())
