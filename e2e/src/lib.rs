@@ -21,4 +21,4 @@ pub use env::{MongoEnv, S3Env, kube_client, mongo, s3};
 pub use job_runner::{JobRunner, RunnerOptions};
 pub use namespace::TestNamespace;
 pub use operator::{Operator, install_crds};
-pub use wait::{WaitError, json_condition, wait_for};
+pub use wait::{WaitError, json_condition, wait_for, wait_until};

@@ -93,3 +93,26 @@ pub fn json_condition<K: serde::Serialize>(
             .is_some_and(|v| f(&v))
     }
 }
+
+/// Waits until an in-process `condition` holds (an operator metric counted right after a write
+/// the test has already seen), polling every 10 ms, at most `timeout`. Cluster state is waited
+/// on with [`wait_for`]; an in-process counter has no watch.
+pub async fn wait_until(
+    what: &str,
+    timeout: Duration,
+    mut condition: impl FnMut() -> bool,
+) -> Result<(), WaitError> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    while !condition() {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(WaitError::Timeout {
+                after: timeout,
+                what: what.to_string(),
+                last_error: None,
+            });
+        }
+        tick.tick().await;
+    }
+    Ok(())
+}

@@ -15,7 +15,7 @@ use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Api, Client, ResourceExt};
 use ogf_crds::Marketplace;
 use ogf_e2e::fixtures::{create_secret, prebind_volume};
-use ogf_e2e::{Operator, TestNamespace, env, install_crds, json_condition, wait_for};
+use ogf_e2e::{Operator, TestNamespace, env, install_crds, json_condition, wait_for, wait_until};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -259,7 +259,11 @@ async fn marketplace_lifecycle_create_ready_update_drift_noop_and_gc() {
         )
         .await
         .expect("poke");
-    wait_until(|| operator.metrics.reconcile_count("Marketplace") > reconciles).await;
+    wait_until("operator metrics", WAIT, || {
+        operator.metrics.reconcile_count("Marketplace") > reconciles
+    })
+    .await
+    .expect("operator metrics");
     assert_eq!(
         operator.metrics.total_writes(),
         writes,
@@ -459,7 +463,9 @@ async fn two_operators_one_leads_and_the_other_takes_over_when_it_dies() {
     let n = ns.name();
     create_secret(&client, n, "mongo", "uri", "mongodb://mongo.example:27017/").await;
     let first = Operator::start(&client, n, "first", Some("ogf-operator-leader")).await;
-    wait_until(|| leader_of(&first)).await;
+    wait_until("operator metrics", WAIT, || leader_of(&first))
+        .await
+        .expect("operator metrics");
     let second = Operator::start(&client, n, "second", Some("ogf-operator-leader")).await;
 
     let marketplaces: Api<Marketplace> = Api::namespaced(client.clone(), n);
@@ -483,7 +489,9 @@ async fn two_operators_one_leads_and_the_other_takes_over_when_it_dies() {
 
     // The leader dies without releasing its lease; the standby takes over once it expires.
     first.kill();
-    wait_until(|| leader_of(&second)).await;
+    wait_until("operator metrics", WAIT, || leader_of(&second))
+        .await
+        .expect("operator metrics");
     marketplaces
         .patch(
             "ogf",
@@ -517,20 +525,6 @@ fn config_hash(deployment: &Deployment) -> String {
         .and_then(|m| m.annotations.as_ref())
         .and_then(|a| a.get("ogf.dev/config-hash").cloned())
         .unwrap_or_default()
-}
-
-/// Polls an in-process condition (metrics) with a bounded deadline; the waits on
-/// cluster state use watches.
-async fn wait_until(mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let mut tick = tokio::time::interval(Duration::from_millis(50));
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition not met within {WAIT:?}"
-        );
-        tick.tick().await;
-    }
 }
 
 #[tokio::test]

@@ -79,7 +79,11 @@ async fn restore_in_place(f: &mut Fixture, id: &str, counts: &Value, restart: bo
     assert_eq!(runs.len(), 1, "{runs:#?}");
     assert_eq!(runs[0].exit_code, 0, "{runs:#?}");
     assert_eq!(runs[0].spec_args[0], "restore");
-    assert_eq!(f.restore_count("succeeded"), 1, "ogf_restore_total");
+    assert_eq!(
+        f.wait_restore_count("succeeded", 1).await,
+        1,
+        "ogf_restore_total"
+    );
 }
 
 #[tokio::test]
@@ -161,7 +165,11 @@ async fn a_wrong_identity_fails_with_decryption_error_and_leaves_the_data() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(degraded["reason"], "DecryptionError", "{status}");
-    assert_eq!(f.restore_count("failed"), 1, "ogf_restore_total");
+    assert_eq!(
+        f.wait_restore_count("failed", 1).await,
+        1,
+        "ogf_restore_total"
+    );
     let message = status["message"].as_str().unwrap_or_default();
     assert!(message.contains("live data was not changed"), "{message}");
     assert_eq!(

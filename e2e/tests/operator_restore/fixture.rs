@@ -162,6 +162,16 @@ impl Fixture {
             .map_or(0, |m| m.restore_count(self.ns.name(), outcome))
     }
 
+    /// Waits until the running operator has counted `expected` finished Restores with
+    /// `outcome` (it counts right after the terminal status write a test has just seen).
+    pub async fn wait_restore_count(&self, outcome: &str, expected: u64) -> u64 {
+        let _ = ogf_e2e::wait_until("ogf_restore_total", Duration::from_secs(10), || {
+            self.restore_count(outcome) >= expected
+        })
+        .await;
+        self.restore_count(outcome)
+    }
+
     pub fn marketplaces(&self) -> Api<Marketplace> {
         Api::namespaced(self.client.clone(), self.ns.name())
     }
