@@ -60,6 +60,28 @@ impl TextQuery {
         u32::try_from(hits).unwrap_or(u32::MAX)
     }
 
+    /// Relevance of a listing with this `title` and `description`: its
+    /// [`TextQuery::title_score`] when the query [matches](TextQuery::matches) it, `None`
+    /// when not. Reads the description only when some term is not in the title.
+    pub fn score(&self, title: &str, description: &str) -> Option<u32> {
+        let title_words: Vec<String> = lower_words(title).collect();
+        let in_title: Vec<bool> = self
+            .terms
+            .iter()
+            .map(|t| title_words.iter().any(|w| w.starts_with(t.as_str())))
+            .collect();
+        let score = u32::try_from(in_title.iter().filter(|hit| **hit).count()).ok()?;
+        if in_title.iter().all(|hit| *hit) {
+            return Some(score);
+        }
+        let description_words: Vec<String> = lower_words(description).collect();
+        let all =
+            self.terms.iter().zip(&in_title).all(|(t, hit)| {
+                *hit || description_words.iter().any(|w| w.starts_with(t.as_str()))
+            });
+        all.then_some(score)
+    }
+
     /// Reference semantics: every term prefixes some word of `title` or `description`.
     pub fn matches(&self, title: &str, description: &str) -> bool {
         let words: Vec<String> = lower_words(title).chain(lower_words(description)).collect();

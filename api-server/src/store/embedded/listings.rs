@@ -10,14 +10,15 @@
 //!
 //! Relevance (title score, then newest) is read score group by score group, highest first:
 //! each group is an FTS5 query ([`relevance_group`]) read in newest order like any other
-//! search, until the page is full; a dense top group (every term in the title) is instead
-//! tested per row with the reference title score while walking the newest order. With more than [`MAX_GROUPED_TERMS`] terms (the groups'
+//! search, until the page is full; a dense group is instead tested per row with the
+//! reference score while walking the newest order. With more than [`MAX_GROUPED_TERMS`] terms (the groups'
 //! FTS5 queries would grow combinatorially) every match is ranked in Rust by the reference.
 
 use rusqlite::{Connection, params_from_iter};
 
 use super::query::{Access, Where, fts_query, order_by, relevance_group};
 use super::row;
+use super::text_counts::TextCounts;
 use crate::domain::{
     BBox, KeyPart, Listing, ListingCursor, ListingFilter, ListingSort, Page, SearchQuery,
 };
@@ -28,13 +29,30 @@ pub const DENSE: i64 = 1_000;
 /// Most `q` terms for which relevance is read group by group.
 const MAX_GROUPED_TERMS: usize = 3;
 
-/// One page of `query`.
-pub fn search(conn: &Connection, query: &SearchQuery) -> Result<Page, StoreError> {
+/// One page of `query`, read in one transaction (one snapshot); `counts` are this
+/// connection's remembered full-text counts.
+pub fn search(
+    conn: &Connection,
+    query: &SearchQuery,
+    counts: &mut TextCounts,
+) -> Result<Page, StoreError> {
+    let tx = conn.unchecked_transaction().map_err(row::backend)?;
+    counts.refresh(conn)?;
+    let page = search_in_snapshot(conn, query, counts)?;
+    tx.commit().map_err(row::backend)?;
+    Ok(page)
+}
+
+fn search_in_snapshot(
+    conn: &Connection,
+    query: &SearchQuery,
+    counts: &mut TextCounts,
+) -> Result<Page, StoreError> {
     let want = usize::try_from(query.limit).unwrap_or(usize::MAX) + 1;
     if query.sort == ListingSort::Relevance {
-        return relevance(conn, query, want);
+        return relevance(conn, query, want, counts);
     }
-    let access = access(conn, &query.filter, None)?;
+    let access = access(conn, &query.filter, None, counts)?;
     let rows = select(
         conn,
         &query.filter,
@@ -48,10 +66,15 @@ pub fn search(conn: &Connection, query: &SearchQuery) -> Result<Page, StoreError
 
 /// A relevance page: score groups from the highest (or the cursor's) down, each in newest
 /// order, until `want` rows are found.
-fn relevance(conn: &Connection, query: &SearchQuery, want: usize) -> Result<Page, StoreError> {
+fn relevance(
+    conn: &Connection,
+    query: &SearchQuery,
+    want: usize,
+    counts: &mut TextCounts,
+) -> Result<Page, StoreError> {
     let terms = match &query.filter.text {
         Some(text) if text.terms().len() <= MAX_GROUPED_TERMS => text.terms(),
-        _ => return relevance_in_rust(conn, query),
+        _ => return relevance_in_rust(conn, query, counts),
     };
     // The cursor's position: its score group, and its place in that group's newest order.
     let (from_score, within) = match &query.after {
@@ -65,7 +88,7 @@ fn relevance(conn: &Connection, query: &SearchQuery, want: usize) -> Result<Page
                     id: c.id.clone(),
                 }),
             ),
-            _ => return relevance_in_rust(conn, query),
+            _ => return relevance_in_rust(conn, query, counts),
         },
     };
     let mut rows = Vec::new();
@@ -75,15 +98,16 @@ fn relevance(conn: &Connection, query: &SearchQuery, want: usize) -> Result<Page
             continue;
         }
         let group = relevance_group(terms, score);
-        let matches = count_text(conn, &group)?;
+        let matches = counts.count(conn, &group)?;
         if matches == 0 {
             continue;
         }
-        let mut access = access(conn, &query.filter, Some((group, matches)))?;
-        if score == terms.len() && access.text_dense {
-            // Walking the newest order, a dense top group is tested per row in Rust: cheaper
-            // than collecting its FTS rowids first.
-            access.title_score = Some((terms.join(" "), score_i));
+        let mut access = access(conn, &query.filter, Some((group, matches)), counts)?;
+        if access.text_dense {
+            // Walking the newest order, a dense group is tested per row in Rust: it stops
+            // after about `want / density` listings, while its FTS rowids would all be
+            // collected first (the prefix terms' doclists in full, growing with the data).
+            access.text_score = Some((terms.join(" "), score_i));
         }
         let after = if score_i == from_score {
             within.as_ref()
@@ -106,8 +130,12 @@ fn relevance(conn: &Connection, query: &SearchQuery, want: usize) -> Result<Page
 }
 
 /// Every match ranked in Rust (cursor, order and page by the reference).
-fn relevance_in_rust(conn: &Connection, query: &SearchQuery) -> Result<Page, StoreError> {
-    let access = access(conn, &query.filter, None)?;
+fn relevance_in_rust(
+    conn: &Connection,
+    query: &SearchQuery,
+    counts: &mut TextCounts,
+) -> Result<Page, StoreError> {
+    let access = access(conn, &query.filter, None, counts)?;
     let rows = select(conn, &query.filter, query.sort, None, None, &access)?;
     Ok(query.reference_page(&rows))
 }
@@ -117,10 +145,11 @@ fn access(
     conn: &Connection,
     filter: &ListingFilter,
     group: Option<(String, i64)>,
+    counts: &mut TextCounts,
 ) -> Result<Access, StoreError> {
     let (fts, text_dense) = match (group, &filter.text) {
         (Some((expr, matches)), _) => (Some(expr), matches >= DENSE),
-        (None, Some(text)) => (None, count_text(conn, &fts_query(text.terms()))? >= DENSE),
+        (None, Some(text)) => (None, counts.count(conn, &fts_query(text.terms()))? >= DENSE),
         (None, None) => (None, false),
     };
     let boxes: Vec<BBox> = filter
@@ -137,12 +166,12 @@ fn access(
         fts,
         text_dense,
         geo_dense,
-        title_score: None,
+        text_score: None,
     })
 }
 
 /// How many listings match the FTS5 query `expr`, counted up to [`DENSE`].
-fn count_text(conn: &Connection, expr: &str) -> Result<i64, StoreError> {
+pub(super) fn count_text(conn: &Connection, expr: &str) -> Result<i64, StoreError> {
     let mut stmt = conn
         .prepare_cached(
             "SELECT count(*) FROM (SELECT 1 FROM listings_fts WHERE listings_fts MATCH ?1 LIMIT ?2)",

@@ -207,14 +207,14 @@ fn text_search_starts_at_the_fts_rows_when_sparse_and_walks_the_order_when_dense
 }
 
 #[test]
-fn a_dense_top_relevance_group_walks_the_newest_order() {
+fn a_dense_relevance_group_walks_the_newest_order() {
     let conn = empty_db();
     let filter = ListingFilter {
         text: TextQuery::parse("permian").unwrap(),
         ..anonymous()
     };
     let access = Access {
-        title_score: Some(("permian".into(), 1)),
+        text_score: Some(("permian".into(), 1)),
         text_dense: true,
         ..Access::default()
     };
@@ -231,14 +231,14 @@ fn density_is_measured_on_the_data() {
         text: TextQuery::parse("synthetic").unwrap(),
         ..anonymous()
     };
-    let a = access(&conn, &everywhere, None).unwrap();
+    let a = access(&conn, &everywhere, None, &mut TextCounts::default()).unwrap();
     assert!(a.geo_dense && a.text_dense, "{a:?}");
     let nowhere = ListingFilter {
         near: Some(Near::new(GeoPoint::new(0.0, 0.0).unwrap(), 10.0).unwrap()),
         text: TextQuery::parse("zzzzqx").unwrap(),
         ..anonymous()
     };
-    let a = access(&conn, &nowhere, None).unwrap();
+    let a = access(&conn, &nowhere, None, &mut TextCounts::default()).unwrap();
     assert!(!a.geo_dense && !a.text_dense, "{a:?}");
     assert_eq!(count_text(&conn, "\"zzzzqx\"*").unwrap(), 0);
 }
@@ -247,7 +247,7 @@ fn density_is_measured_on_the_data() {
 fn assert_pages_match_reference(conn: &Connection, data: &[Listing], mut query: SearchQuery) {
     for page_no in 0..4 {
         let expected = query.reference_page(data);
-        let got = search(conn, &query).unwrap();
+        let got = search(conn, &query, &mut TextCounts::default()).unwrap();
         let ids = |p: &Page| p.items.iter().map(|l| l.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&got), ids(&expected), "page {page_no} of {query:?}");
         assert_eq!(got.next, expected.next, "cursor after page {page_no}");
@@ -321,5 +321,51 @@ fn dense_and_grouped_searches_return_the_reference_pages() {
     });
     for query in queries {
         assert_pages_match_reference(&conn, &data, query);
+    }
+}
+
+#[test]
+fn dense_lower_relevance_groups_are_tested_per_row_and_match_the_reference() {
+    let (conn, data) = db_with(2_500);
+    for q in ["synthetic county", "synthetic wells county"] {
+        let text = TextQuery::parse(q).unwrap().unwrap();
+        let terms = text.terms();
+        let dense_lower = (0..terms.len())
+            .filter(|&s| count_text(&conn, &relevance_group(terms, s)).unwrap() >= DENSE)
+            .count();
+        assert!(dense_lower > 0, "{q}: no dense group below the top one");
+        assert_pages_match_reference(
+            &conn,
+            &data,
+            SearchQuery {
+                sort: ListingSort::Relevance,
+                limit: 17,
+                ..SearchQuery::new(ListingFilter {
+                    text: Some(text),
+                    ..anonymous()
+                })
+            },
+        );
+    }
+}
+
+#[test]
+fn remembered_counts_give_the_same_pages_as_fresh_ones() {
+    let (conn, data) = db_with(1_200);
+    let mut counts = TextCounts::default();
+    for q in ["royalty checks", "permian", "synthetic county"] {
+        let query = SearchQuery {
+            sort: ListingSort::Relevance,
+            ..SearchQuery::new(ListingFilter {
+                text: TextQuery::parse(q).unwrap(),
+                ..anonymous()
+            })
+        };
+        let first = search(&conn, &query, &mut counts).unwrap();
+        let again = search(&conn, &query, &mut counts).unwrap();
+        let expected = query.reference_page(&data);
+        let ids = |p: &Page| p.items.iter().map(|l| l.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&first), ids(&expected), "{q}");
+        assert_eq!(ids(&again), ids(&expected), "{q} with remembered counts");
     }
 }

@@ -3,7 +3,10 @@
 //! SQLite calls block, so every operation runs on tokio's blocking pool
 //! ([`tokio::task::spawn_blocking`]), never on the async worker threads. One writer connection
 //! serialises writes; a few read-only connections serve reads concurrently (WAL lets readers
-//! run alongside the writer).
+//! run alongside the writer). Callers wait for a connection in a fair (FIFO) async queue
+//! before a blocking thread is taken: without it, fifty concurrent searches parked fifty
+//! blocking threads on the connections' mutexes, newcomers overtook the parked ones, and the
+//! tail latency was several times the median.
 
 mod activity;
 mod audit;
@@ -19,6 +22,7 @@ mod pool;
 mod query;
 mod row;
 pub mod schema;
+mod text_counts;
 mod users;
 mod watchlist;
 
@@ -27,10 +31,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Semaphore;
 
 use chrono::{DateTime, Utc};
 
 use self::pool::Connections;
+use self::text_counts::TextCounts;
 use super::{ListingStore, StoreError, StoreKind};
 use crate::domain::{Listing, ListingFilter, Page, SearchQuery};
 
@@ -46,6 +52,10 @@ const STATEMENT_CACHE: usize = 256;
 #[derive(Debug, Clone)]
 pub struct EmbeddedStore {
     conns: Arc<Connections>,
+    /// One permit per reader connection: the fair queue of reads.
+    read_turns: Arc<Semaphore>,
+    /// One permit: the fair queue of writes.
+    write_turns: Arc<Semaphore>,
     path: Arc<PathBuf>,
 }
 
@@ -87,6 +97,8 @@ impl EmbeddedStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Self {
             conns: Arc::new(Connections::new(writer, readers)),
+            read_turns: Arc::new(Semaphore::new(READERS)),
+            write_turns: Arc::new(Semaphore::new(1)),
             path: Arc::new(path),
         })
     }
@@ -101,10 +113,30 @@ impl EmbeddedStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        let turn = wait_turn(&self.read_turns).await?;
         let conns = Arc::clone(&self.conns);
-        tokio::task::spawn_blocking(move || conns.with_reader(f))
-            .await
-            .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            conns.with_reader(f)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+
+    /// [`EmbeddedStore::read`] for searches: with the connection's [`TextCounts`].
+    async fn read_searching<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut TextCounts) -> Result<T, StoreError> + Send + 'static,
+    {
+        let turn = wait_turn(&self.read_turns).await?;
+        let conns = Arc::clone(&self.conns);
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            conns.with_searching_reader(f)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("search task failed: {e}")))?
     }
 
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -112,11 +144,25 @@ impl EmbeddedStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        let turn = wait_turn(&self.write_turns).await?;
         let conns = Arc::clone(&self.conns);
-        tokio::task::spawn_blocking(move || conns.with_writer(f))
-            .await
-            .map_err(|e| StoreError::Backend(format!("write task failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            conns.with_writer(f)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("write task failed: {e}")))?
     }
+}
+
+/// Waits, in arrival order, for a permit of `turns` (never closed).
+async fn wait_turn(
+    turns: &Arc<Semaphore>,
+) -> Result<tokio::sync::OwnedSemaphorePermit, StoreError> {
+    Arc::clone(turns)
+        .acquire_owned()
+        .await
+        .map_err(|e| StoreError::Backend(format!("connection queue closed: {e}")))
 }
 
 #[async_trait]
@@ -149,7 +195,8 @@ impl ListingStore for EmbeddedStore {
 
     async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError> {
         let query = query.clone();
-        self.read(move |conn| listings::search(conn, &query)).await
+        self.read_searching(move |conn, counts| listings::search(conn, &query, counts))
+            .await
     }
 
     async fn count(&self, filter: &ListingFilter) -> Result<u64, StoreError> {

@@ -30,11 +30,10 @@ pub struct Access {
     pub text_dense: bool,
     /// The `near`/`bbox` condition is dense.
     pub geo_dense: bool,
-    /// Instead of the full-text condition: listings whose title score for these
-    /// (space-separated) terms is this number, tested per row with
-    /// [`super::functions::TITLE_SCORE`] (a dense top relevance group: every term in the title
-    /// implies the whole text query matches).
-    pub title_score: Option<(String, i64)>,
+    /// Instead of the full-text condition: listings that these (space-separated) terms match
+    /// with this title score, tested per row with [`super::functions::TEXT_SCORE`] (a dense
+    /// relevance group, found by walking the newest order).
+    pub text_score: Option<(String, i64)>,
 }
 
 impl Where {
@@ -53,8 +52,9 @@ impl Where {
         access: &Access,
     ) -> Self {
         let mut w = Where::default();
-        if let Some((terms, score)) = &access.title_score {
-            w.clauses.push("ogf_title_score(l.title, ?) = ?");
+        if let Some((terms, score)) = &access.text_score {
+            w.clauses
+                .push("ogf_text_score(l.title, l.description, ?) = ?");
             w.params.push(Value::Text(terms.clone()));
             w.params.push(Value::Integer(*score));
         } else if let Some(text) = &filter.text {

@@ -318,7 +318,8 @@ pub fn configure(conn: &Connection) -> Result<(), StoreError> {
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
          PRAGMA busy_timeout = 5000;
-         PRAGMA foreign_keys = ON;",
+         PRAGMA foreign_keys = ON;
+         PRAGMA mmap_size = 1073741824;",
     )
     .map_err(|e| StoreError::Schema(format!("configuring connection: {e}")))
 }
