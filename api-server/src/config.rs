@@ -136,6 +136,10 @@ pub struct ServeArgs {
     /// Request timeout, seconds.
     #[arg(long, env = "OGF_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
+    /// After SIGTERM, seconds to keep serving while draining (`/readyz` fails, responses
+    /// close their connections) before the server stops accepting; SIGINT stops at once.
+    #[arg(long, env = "OGF_SHUTDOWN_DELAY_SECONDS", default_value_t = 5)]
+    pub shutdown_delay_seconds: u64,
     /// CORS allow-list, comma-separated origins (`https://app.example.com`); empty: none.
     #[arg(long, env = "OGF_CORS_ORIGINS", default_value = "")]
     pub cors_origins: String,

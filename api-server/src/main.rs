@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -186,7 +187,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
     } else {
         format!("{total} listings")
     };
-    let shutdown = shutdown_signal()?;
+    let shutdown = drain_then_stop(
+        shutdown_signal()?,
+        state.clone(),
+        Duration::from_secs(args.shutdown_delay_seconds),
+    );
     println!("OGF API listening on http://{addr}  (store: {where_}, {listings})");
     match admin {
         AdminBootstrap::CreatedWithPassword { email, password } => println!(
@@ -212,30 +217,59 @@ async fn serve(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
+/// Which signal asked the server to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// Ctrl-C: stop now.
+    Interrupt,
+    /// SIGTERM (Kubernetes): drain first.
+    Terminate,
+}
+
+/// Resolves when `serve` must stop accepting: at once after SIGINT; after SIGTERM, once the
+/// server has drained for `delay` (see [`ogf_api::http::drain`]).
+async fn drain_then_stop(
+    signal: impl std::future::Future<Output = Stop>,
+    state: AppState,
+    delay: Duration,
+) {
+    if signal.await == Stop::Terminate && !delay.is_zero() {
+        state.start_draining();
+        tracing::info!(seconds = delay.as_secs(), "draining before shutdown");
+        tokio::time::sleep(delay).await;
+    }
+}
+
 /// Installs the SIGINT (Ctrl-C) and SIGTERM handlers now, so that a signal arriving right after
-/// the start-up line is not missed, and returns a future resolving on the first of them. After it
-/// resolves, `serve` stops accepting and drains in-flight requests.
+/// the start-up line is not missed, and returns a future resolving on the first of them.
 #[cfg(unix)]
-fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+fn shutdown_signal() -> Result<impl std::future::Future<Output = Stop>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut terminate =
         signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     Ok(async move {
         tokio::select! {
-            _ = interrupt.recv() => tracing::info!("SIGINT received, shutting down"),
-            _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
+            _ = interrupt.recv() => {
+                tracing::info!("SIGINT received, shutting down");
+                Stop::Interrupt
+            }
+            _ = terminate.recv() => {
+                tracing::info!("SIGTERM received, shutting down");
+                Stop::Terminate
+            }
         }
     })
 }
 
 /// Ctrl-C only, where Unix signals do not exist.
 #[cfg(not(unix))]
-fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+fn shutdown_signal() -> Result<impl std::future::Future<Output = Stop>> {
     Ok(async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "listening for Ctrl-C");
             std::future::pending::<()>().await;
         }
+        Stop::Interrupt
     })
 }

@@ -30,6 +30,7 @@ impl Server {
             .env_remove("OGF_BIND_ADDR")
             .env_remove("OGF_BIND")
             .env("OGF_LOG", "warn")
+            .env("OGF_SHUTDOWN_DELAY_SECONDS", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in envs {
@@ -141,6 +142,32 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// Reads one HTTP/1.1 response (head and `Content-Length` body) from `stream`.
+fn read_response(stream: &mut TcpStream) -> String {
+    let mut raw = Vec::new();
+    let mut byte = [0u8; 1];
+    while !raw.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            stream.read(&mut byte).unwrap(),
+            1,
+            "connection closed early"
+        );
+        raw.push(byte[0]);
+    }
+    let head = String::from_utf8(raw).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    head + &String::from_utf8(body).unwrap()
 }
 
 impl Drop for Server {
@@ -420,5 +447,73 @@ fn starts_with_the_operator_environment() {
     );
     for secret in [secret, admin_password] {
         assert!(!err.contains(secret), "secret in logs");
+    }
+}
+
+#[test]
+fn sigterm_drains_first_readyz_fails_and_responses_close_their_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(
+        &["--bind", "127.0.0.1:0"],
+        &[
+            ("OGF_DATA_DIR", dir.path().to_str().unwrap()),
+            ("OGF_DEMO_DATA", "0"),
+            ("OGF_SHUTDOWN_DELAY_SECONDS", "10"),
+        ],
+    );
+    // A keep-alive connection opened before the signal, like a client of the old color's.
+    let mut kept = TcpStream::connect(&server.base).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
+    let before = read_response(&mut kept).to_ascii_lowercase();
+    assert!(before.starts_with("http/1.1 200"), "{before}");
+    assert!(!before.contains("connection: close"), "{before}");
+
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let (status, body) = loop {
+        let (status, body) = server.get("/readyz");
+        if status == 503 || Instant::now() > deadline {
+            break (status, body);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status, 503, "readyz while draining: {body}");
+    assert!(body.contains("shutting-down"), "{body}");
+
+    // Still served while draining, and told to reconnect elsewhere.
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
+    let during = read_response(&mut kept).to_ascii_lowercase();
+    assert!(during.starts_with("http/1.1 200"), "{during}");
+    assert!(during.contains("connection: close"), "{during}");
+    let mut rest = Vec::new();
+    kept.read_to_end(&mut rest).unwrap();
+    assert!(
+        rest.is_empty(),
+        "the server closed the connection after the response"
+    );
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "still running while draining"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no exit after the drain");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -14,13 +14,17 @@ pub async fn live() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the store answers a ping; 503 problem otherwise. Public.
+/// `GET /readyz`: the store answers a ping and the server is not draining; 503 problem
+/// otherwise. Public.
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses(
         (status = 200, description = "`{\"status\":\"ready\",\"store\":..}`", body = Object),
-        (status = 503, description = "Store unavailable", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "Store unavailable, or the server is shutting down", body = super::openapi::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    if state.is_draining() {
+        return Err(Problem::shutting_down());
+    }
     match state.store().ping().await {
         Ok(()) => Ok(Json(
             json!({ "status": "ready", "store": state.store().kind().as_str() }),

@@ -9,6 +9,7 @@ pub mod client_ip;
 pub mod conversation_views;
 pub mod conversations;
 pub mod dataroom;
+pub mod drain;
 pub mod extract;
 pub mod health;
 pub mod json_body;
@@ -95,6 +96,7 @@ struct Shared {
     http_metrics: HttpMetrics,
     trading: bids::TradingMetrics,
     started: Instant,
+    draining: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -151,6 +153,7 @@ impl AppState {
                 http_metrics,
                 trading,
                 started: Instant::now(),
+                draining: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -234,6 +237,20 @@ impl AppState {
         &self.inner.settings
     }
 
+    /// From now on `/readyz` fails and every response closes its connection (see [`drain`]).
+    pub fn start_draining(&self) {
+        self.inner
+            .draining
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the server is shutting down (see [`drain`]).
+    pub fn is_draining(&self) -> bool {
+        self.inner
+            .draining
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Counters of bids and offer actions.
     pub fn trading(&self) -> &bids::TradingMetrics {
         &self.inner.trading
@@ -264,6 +281,7 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .layer(security::cors(&settings.cors_origins))
         .layer(from_fn(security::headers))
+        .layer(from_fn_with_state(state.clone(), drain::close_connections))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -109,6 +109,16 @@ impl Problem {
         )
     }
 
+    /// 503: the server is draining before it stops (see [`super::drain`]).
+    pub fn shutting_down() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting-down",
+            "Shutting down",
+            "This instance is shutting down; other instances take the traffic.",
+        )
+    }
+
     /// 500: a bug or unexpected failure; details are in the server log.
     pub fn internal() -> Self {
         Self::new(
