@@ -1,7 +1,14 @@
 //! API soak (issue 9): the release `ogf-api` on its embedded store, driven at a steady rate
-//! with a realistic mix for N minutes while a backup of the live store runs; reports
-//! throughput, p50/p99 per kind, every status class, and the server's RSS over time (a leak
-//! shows as a slope).
+//! with a realistic mix for N minutes while a backup of the live store runs (a third of the
+//! way in) and a blue-green switch happens (two thirds in); reports throughput, p50/p99 per
+//! kind, every status class, and each server's RSS over time (a leak shows as a slope).
+//!
+//! The switch is done the way a `Rollout` does it, with a local stand-in for the Service: the
+//! clients talk to a TCP proxy; a second server (green) starts on the same store and must be
+//! ready; the proxy sends new connections to green; the old server (blue) gets SIGTERM and
+//! drains (`/readyz` fails, responses close their connections) before it stops. Every
+//! request must still succeed. (The operator's part of a Rollout, on a control plane whose
+//! pods run no containers, is tested in `e2e/tests/operator_rollout.rs`.)
 //!
 //! ```sh
 //! cargo build --release -p ogf-api
@@ -18,7 +25,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -30,6 +37,8 @@ const PASSWORD: &str = "soak password 0123";
 const BUYERS: usize = 40;
 const SELLERS: usize = 8;
 const BOUNDARY: &str = "ogf-soak-5f2c";
+/// Shared by both colors, so that tokens issued by blue stay valid on green.
+const JWT_SECRET: &str = "soak-jwt-secret-0123456789abcdef0123456789abcdef";
 /// RSS is sampled this often.
 const SAMPLE_EVERY: Duration = Duration::from_secs(10);
 /// Samples before this are warm-up (caches filling), left out of the slope.
@@ -97,15 +106,20 @@ async fn main() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let data = scratch.path().join("data");
     let port = free_port();
-    let mut server = start_server(&data, port);
-    let base = format!("http://127.0.0.1:{port}");
+    let blue = start_server(&data, port);
     let http = Client::builder()
         .timeout(Duration::from_secs(30))
         .pool_max_idle_per_host(64)
         .build()
         .expect("client");
-    wait_ready(&http, &base).await;
-    let world = Arc::new(setup(http, base).await);
+    wait_ready(&http, &format!("http://127.0.0.1:{port}")).await;
+    let upstream = Arc::new(AtomicU16::new(port));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("proxy");
+    let base = format!("http://{}", listener.local_addr().expect("proxy address"));
+    tokio::spawn(proxy(listener, upstream.clone()));
+    let world = Arc::new(setup(http.clone(), base).await);
     eprintln!(
         "soak: {minutes} min at {rate} req/s, {} listings, {} auctions",
         world.listings.len(),
@@ -115,8 +129,19 @@ async fn main() {
     let tally = Arc::new(Mutex::new(Tally::default()));
     let started = Instant::now();
     let end = started + Duration::from_secs(minutes * 60);
-    let pid = server.id();
-    let sampler = tokio::spawn(sample_rss(pid, started, end));
+    let serving = Arc::new(AtomicU32::new(blue.id()));
+    let sampler = tokio::spawn(sample_rss(serving.clone(), started, end));
+    let switch = tokio::spawn(switch_midway(
+        SwitchPlan {
+            http,
+            data: data.clone(),
+            upstream,
+            serving,
+            started,
+            at: Duration::from_secs(minutes * 40),
+        },
+        blue,
+    ));
     let backup = tokio::spawn(backup_midway(
         data.clone(),
         scratch.path().to_path_buf(),
@@ -160,8 +185,9 @@ async fn main() {
     let wall = started.elapsed();
     let samples = sampler.await.expect("sampler");
     let backup = backup.await.expect("backup");
-    let _ = server.kill();
-    let _ = server.wait();
+    let (switch, mut green) = switch.await.expect("switch");
+    let _ = green.kill();
+    let _ = green.wait();
 
     let t = tally.lock().expect("tally");
     let mut all: Vec<Duration> = t.latencies.values().flatten().copied().collect();
@@ -175,12 +201,20 @@ async fn main() {
             (format!("{kind:?}"), json!({"requests": ls.len(), "p50_ms": ms(pct(&ls, 50.0)), "p99_ms": ms(pct(&ls, 99.0))}))
         })
         .collect();
-    let steady: Vec<(f64, f64)> = samples
+    let switched_at = switch["switched_at_seconds"].as_f64().unwrap_or(f64::MAX);
+    let blue_pid = samples.first().map_or(0, |s| s.pid);
+    let warm = WARM_UP.as_secs_f64();
+    let blue_steady: Vec<(f64, f64)> = samples
         .iter()
-        .copied()
-        .filter(|(s, _)| *s >= WARM_UP.as_secs_f64())
+        .filter(|s| s.pid == blue_pid && s.seconds >= warm && s.seconds < switched_at)
+        .map(|s| (s.seconds, s.anon_mib))
         .collect();
-    let third = steady.len() / 3;
+    let green_steady: Vec<(f64, f64)> = samples
+        .iter()
+        .filter(|s| s.pid != blue_pid && s.seconds >= switched_at + warm)
+        .map(|s| (s.seconds, s.anon_mib))
+        .collect();
+    let third = blue_steady.len() / 3;
     let report = json!({
         "minutes": minutes,
         "target_rate_per_second": rate,
@@ -195,10 +229,12 @@ async fn main() {
         "first_errors": t.errors.iter().take(10).collect::<Vec<_>>(),
         "per_kind": per_kind,
         "backup": backup,
-        "rss_mib_samples": samples.iter().map(|(s, r)| json!([s.round(), (r * 10.0).round() / 10.0])).collect::<Vec<_>>(),
-        "rss_slope_mib_per_hour_after_warm_up": slope(&steady) * 3600.0,
-        "rss_median_first_third_mib": median(&steady[..third]),
-        "rss_median_last_third_mib": median(&steady[steady.len() - third..]),
+        "blue_green_switch": switch,
+        "memory_samples_seconds_color_rss_anon_mib": samples.iter().map(|s| json!([s.seconds.round(), if s.pid == blue_pid { "blue" } else { "green" }, (s.rss_mib * 10.0).round() / 10.0, (s.anon_mib * 10.0).round() / 10.0])).collect::<Vec<_>>(),
+        "blue_anon_slope_mib_per_hour_after_warm_up": slope(&blue_steady) * 3600.0,
+        "blue_anon_median_first_third_mib": median(&blue_steady[..third]),
+        "blue_anon_median_last_third_mib": median(&blue_steady[blue_steady.len() - third..]),
+        "green_anon_slope_mib_per_hour_after_warm_up": slope(&green_steady) * 3600.0,
     });
     println!("{}", serde_json::to_string_pretty(&report).expect("json"));
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bench/results");
@@ -428,6 +464,68 @@ async fn backup_midway(data: PathBuf, scratch: PathBuf, minutes: u64) -> Value {
     .expect("backup task")
 }
 
+/// What the blue-green switch needs.
+struct SwitchPlan {
+    http: Client,
+    data: PathBuf,
+    /// The proxy's upstream port: where new connections go.
+    upstream: Arc<AtomicU16>,
+    /// The pid whose RSS is sampled.
+    serving: Arc<AtomicU32>,
+    started: Instant,
+    at: Duration,
+}
+
+/// At `plan.at`: starts green on the same store, waits until it is ready, sends new
+/// connections to it, then stops blue with SIGTERM (it drains first) and waits for its exit.
+/// Returns the timings and green.
+async fn switch_midway(plan: SwitchPlan, mut blue: Child) -> (Value, Child) {
+    tokio::time::sleep(plan.at).await;
+    let begun = Instant::now();
+    let port = free_port();
+    let green = start_server(&plan.data, port);
+    wait_ready(&plan.http, &format!("http://127.0.0.1:{port}")).await;
+    let green_ready = begun.elapsed();
+    plan.upstream.store(port, Ordering::SeqCst);
+    plan.serving.store(green.id(), Ordering::SeqCst);
+    let switched_at = plan.started.elapsed();
+    let term = Command::new("kill")
+        .args(["-TERM", &blue.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success(), "SIGTERM to blue");
+    let exit = tokio::task::spawn_blocking(move || blue.wait().expect("blue exit"))
+        .await
+        .expect("wait task");
+    let timings = json!({
+        "switched_at_seconds": switched_at.as_secs_f64(),
+        "green_ready_seconds": green_ready.as_secs_f64(),
+        "blue_stopped_after_switch_seconds": (begun.elapsed() - green_ready).as_secs_f64(),
+        "blue_exit": exit.to_string(),
+    });
+    (timings, green)
+}
+
+/// The stand-in for the Service: each client connection is piped to the upstream port of
+/// the moment it was accepted (connections already open stay with their server).
+async fn proxy(listener: tokio::net::TcpListener, upstream: Arc<AtomicU16>) {
+    loop {
+        let Ok((mut client, _)) = listener.accept().await else {
+            continue;
+        };
+        let port = upstream.load(Ordering::SeqCst);
+        tokio::spawn(async move {
+            if let Ok(mut server) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                // Without these, Nagle's algorithm holds a response's last segment back until
+                // the peer's delayed ACK: 40 ms on every multi-segment answer.
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            }
+        });
+    }
+}
+
 fn run_cli(args: &[&str]) -> Value {
     let output = Command::new(binary())
         .args(args)
@@ -443,23 +541,40 @@ fn run_cli(args: &[&str]) -> Value {
     serde_json::from_str(last).unwrap_or_else(|_| json!({"stdout": stdout}))
 }
 
-/// RSS of `pid` every [`SAMPLE_EVERY`] until `end`: `(seconds since start, MiB)`.
-async fn sample_rss(pid: u32, started: Instant, end: Instant) -> Vec<(f64, f64)> {
+/// Memory of the serving process every [`SAMPLE_EVERY`] until `end`.
+async fn sample_rss(serving: Arc<AtomicU32>, started: Instant, end: Instant) -> Vec<Sample> {
     let mut samples = Vec::new();
     let mut ticker = tokio::time::interval(SAMPLE_EVERY);
     while Instant::now() < end {
         ticker.tick().await;
-        samples.push((started.elapsed().as_secs_f64(), rss_mib(pid)));
+        let pid = serving.load(Ordering::SeqCst);
+        samples.push(Sample {
+            seconds: started.elapsed().as_secs_f64(),
+            pid,
+            rss_mib: status_mib(pid, "VmRSS"),
+            anon_mib: status_mib(pid, "RssAnon"),
+        });
     }
     samples
 }
 
-fn rss_mib(pid: u32) -> f64 {
+/// One memory sample: RSS, and its anonymous part (heap and stacks, where a leak shows;
+/// the rest is mapped files: the binary and the database's memory-mapped pages).
+#[derive(Clone, Copy)]
+struct Sample {
+    seconds: f64,
+    pid: u32,
+    rss_mib: f64,
+    anon_mib: f64,
+}
+
+/// A `/proc/{pid}/status` field in kB, as MiB.
+fn status_mib(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .unwrap_or(0.0)
@@ -477,6 +592,7 @@ fn start_server(data: &std::path::Path, port: u16) -> Child {
         .env("OGF_DEMO_DATA", "2000")
         .env("OGF_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("OGF_TRUSTED_PROXIES", "127.0.0.1")
+        .env("OGF_JWT_SECRET", JWT_SECRET)
         .env("OGF_LOG_LEVEL", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
