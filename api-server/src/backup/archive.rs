@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::BackupError;
+use super::block::RecordBlock;
 
 /// First bytes of every archive.
 pub const MAGIC: &[u8; 8] = b"OGFBAK\r\n";
@@ -39,7 +40,8 @@ pub const MAX_RECORD: usize = 256 << 20;
 const MAX_JSON: usize = 1 << 20;
 
 const TAG_BEGIN: u8 = 1;
-const TAG_RECORD: u8 = 2;
+/// Tag of a record frame (also written by [`super::block::RecordBlock`]).
+pub(crate) const TAG_RECORD: u8 = 2;
 const TAG_END: u8 = 3;
 const TAG_TRAILER: u8 = 4;
 
@@ -215,6 +217,19 @@ impl<W: Write> ArchiveWriter<W> {
         self.out.write_all(&[TAG_RECORD])?;
         self.out.write_all(&len.to_le_bytes())?;
         self.out.write_all(record)
+    }
+
+    /// Appends a block of records to the current collection: hashes each record and writes the
+    /// block's frames with one call (the same bytes as [`Self::record`] per record).
+    pub fn records(&mut self, block: &RecordBlock) -> io::Result<()> {
+        let (_, hasher) = self
+            .current
+            .as_mut()
+            .ok_or_else(|| invalid("record outside a collection"))?;
+        for record in block.records() {
+            hasher.add(record);
+        }
+        self.out.write_all(block.framed())
     }
 
     /// Ends the current collection, if any.

@@ -151,8 +151,8 @@ pub struct BackupArgs {
     /// File of recipients, one per line, `#` comments.
     #[arg(long)]
     recipients_file: Option<PathBuf>,
-    /// zstd level, 1 to 19.
-    #[arg(long, default_value_t = 3)]
+    /// zstd level, 1 (fastest, the default) to 19 (smallest).
+    #[arg(long, default_value_t = 1)]
     compression_level: i32,
     /// Artifact id (default: generated from the time).
     #[arg(long)]

@@ -2,6 +2,7 @@
 //! verified restores. See `docs/backup-restore.md`.
 //!
 //! - [`archive`]: the plaintext archive format (header, records per collection, trailer);
+//! - [`block`]: blocks of records framed as in the archive, from the dump to the writer;
 //! - [`crypt`]: age encryption to X25519 recipients, decryption with identities;
 //! - [`pipeline`]: the streaming pipelines (records → zstd → age → sha256 → destination and
 //!   back) on a blocking thread, with bounded channels on both sides;
@@ -12,6 +13,7 @@
 //! - [`id`]: artifact ids.
 
 pub mod archive;
+pub mod block;
 pub mod cli;
 pub mod crypt;
 pub mod dest;

@@ -19,7 +19,7 @@ fn minimal_spec_gets_defaults() {
     let spec = spec(json!({}));
     assert_eq!(spec.schedule, None);
     assert!(!spec.suspend);
-    assert_eq!(spec.compression.level, 3);
+    assert_eq!(spec.compression.level, 1);
     assert_eq!(spec.verify_policy(), Some(VerifyPolicy::Never));
     assert_eq!(spec.active_deadline_seconds, 3600);
     assert_eq!(spec.backoff_limit, 1);

@@ -244,7 +244,7 @@ fn embedded_backup_mounts_the_data_claim_and_runs_beside_the_api() {
             "--recipient",
             "age1aaa",
             "--compression-level",
-            "3",
+            "1",
             "--id",
             "nightly-20261123t020000",
             "--result-file",

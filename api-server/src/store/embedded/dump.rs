@@ -15,7 +15,8 @@ use rusqlite::{Connection, OpenFlags};
 use super::{DB_FILE, schema};
 use crate::backup::BackupError;
 use crate::backup::archive::{CollectionHasher, CollectionSummary};
-use crate::backup::pipeline::{Batcher, DumpEvent};
+use crate::backup::block::BlockPool;
+use crate::backup::pipeline::DumpEvent;
 
 /// BSON binary subtype marking TEXT values that are not valid UTF-8.
 pub(super) const NON_UTF8_TEXT: u8 = 0x80;
@@ -98,16 +99,16 @@ fn push_len(out: &mut Vec<u8>, len: usize) {
     out.extend_from_slice(&(i32::try_from(len).unwrap_or(i32::MAX)).to_le_bytes());
 }
 
-/// Encodes one row as a BSON document (exact: see the module docs).
+/// Appends one row to `out` as a BSON document (exact: see the module docs).
 fn encode_row(
     row: &rusqlite::Row<'_>,
     columns: &[String],
     out: &mut Vec<u8>,
-) -> rusqlite::Result<()> {
-    out.clear();
+) -> Result<(), BackupError> {
+    let start = out.len();
     out.extend_from_slice(&[0; 4]);
     for (i, col) in columns.iter().enumerate() {
-        match row.get_ref(i)? {
+        match row.get_ref(i).map_err(|e| store_err("reading a row", e))? {
             ValueRef::Null => {
                 out.push(0x0A);
                 push_cstr(out, col);
@@ -134,8 +135,10 @@ fn encode_row(
         }
     }
     out.push(0);
-    let len = i32::try_from(out.len()).unwrap_or(i32::MAX).to_le_bytes();
-    out[..4].copy_from_slice(&len);
+    let len = i32::try_from(out.len() - start)
+        .unwrap_or(i32::MAX)
+        .to_le_bytes();
+    out[start..start + 4].copy_from_slice(&len);
     Ok(())
 }
 
@@ -147,11 +150,11 @@ fn push_binary(out: &mut Vec<u8>, col: &str, subtype: u8, data: &[u8]) {
     out.extend_from_slice(data);
 }
 
-/// Calls `f` with every row of `table`, encoded, in dump order.
-pub(super) fn each_row(
+/// Calls `f` with every row of `table`, in dump order (encode it with [`encode_row`]).
+fn each_row(
     conn: &Connection,
     table: &Table,
-    mut f: impl FnMut(&[u8]) -> Result<(), BackupError>,
+    mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<(), BackupError>,
 ) -> Result<(), BackupError> {
     let cols = table
         .columns
@@ -170,10 +173,8 @@ pub(super) fn each_row(
     let mut rows = stmt
         .query([])
         .map_err(|e| store_err("reading a table", e))?;
-    let mut buf = Vec::with_capacity(4096);
     while let Some(row) = rows.next().map_err(|e| store_err("reading a row", e))? {
-        encode_row(row, &table.columns, &mut buf).map_err(|e| store_err("reading a row", e))?;
-        f(&buf)?;
+        f(row)?;
     }
     Ok(())
 }
@@ -209,23 +210,26 @@ pub fn dump(
         .transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)
         .map_err(|e| store_err("starting the read transaction", e))?;
     let tables = tables(&txn)?;
+    let pool = BlockPool::new();
     for table in &tables {
         send(DumpEvent::Begin(table.name.clone()))?;
-        let mut batch = Batcher::default();
+        // Rows are encoded straight into the block that goes to the writer.
+        let mut block = pool.block();
         let mut gone = false;
-        each_row(&txn, table, |rec| {
-            if let Some(full) = batch.push(rec.to_vec())
-                && tx.blocking_send(DumpEvent::Records(full)).is_err()
-            {
-                gone = true;
-                return Err(BackupError::Internal("writer stopped".into()));
+        each_row(&txn, table, |row| {
+            block.push_with(|out| encode_row(row, &table.columns, out))?;
+            if block.is_full() {
+                let full = std::mem::replace(&mut block, pool.block());
+                if tx.blocking_send(DumpEvent::Records(full)).is_err() {
+                    gone = true;
+                    return Err(BackupError::Internal("writer stopped".into()));
+                }
             }
             Ok(())
         })
         .map_err(|e| (!gone).then_some(e))?;
-        let rest = batch.take();
-        if !rest.is_empty() {
-            send(DumpEvent::Records(rest))?;
+        if !block.is_empty() {
+            send(DumpEvent::Records(block))?;
         }
     }
     txn.commit()
@@ -241,8 +245,11 @@ pub(super) fn summarize(conn: &Connection) -> Result<Vec<CollectionSummary>, Bac
         .iter()
         .map(|t| {
             let mut h = CollectionHasher::default();
-            each_row(conn, t, |rec| {
-                h.add(rec);
+            let mut buf = Vec::with_capacity(4096);
+            each_row(conn, t, |row| {
+                buf.clear();
+                encode_row(row, &t.columns, &mut buf)?;
+                h.add(&buf);
                 Ok(())
             })?;
             Ok(h.finish(&t.name).0)

@@ -20,7 +20,8 @@ use super::indexes::{self, IndexSpec};
 use super::{AUDIT, LISTINGS, LOGIN_FAILURES, SESSIONS, USERS, error};
 use crate::backup::BackupError;
 use crate::backup::archive::CollectionHasher;
-use crate::backup::pipeline::{Batcher, DumpEvent};
+use crate::backup::block::{BlockPool, RecordBlock};
+use crate::backup::pipeline::DumpEvent;
 
 /// Version of the MongoDB data layout recorded in archives (bump when documents change shape
 /// incompatibly).
@@ -175,13 +176,28 @@ impl MongoBackup {
     }
 }
 
-async fn send_batch(
+async fn send_block(
     tx: &mpsc::Sender<DumpEvent>,
-    batch: Vec<Vec<u8>>,
+    block: RecordBlock,
 ) -> Result<(), Option<BackupError>> {
-    tx.send(DumpEvent::Records(batch))
+    tx.send(DumpEvent::Records(block))
         .await
         .map_err(|_| None::<BackupError>)
+}
+
+/// Adds `doc` to `block` and sends the block once it is full (a new one from `pool` takes
+/// its place).
+async fn add(
+    tx: &mpsc::Sender<DumpEvent>,
+    pool: &BlockPool,
+    block: &mut RecordBlock,
+    doc: &[u8],
+) -> Result<(), Option<BackupError>> {
+    block.push(doc)?;
+    if block.is_full() {
+        send_block(tx, std::mem::replace(block, pool.block())).await?;
+    }
+    Ok(())
 }
 
 async fn dump_in_session(
@@ -196,16 +212,14 @@ async fn dump_in_session(
         .session(&mut *session)
         .await
         .map_err(|e| store_err(e, "reading a collection"))?;
-    let mut batch = Batcher::default();
+    let pool = BlockPool::new();
+    let mut block = pool.block();
     while let Some(d) = cursor.next(session).await {
         let d = d.map_err(|e| store_err(e, "reading a collection"))?;
-        if let Some(full) = batch.push(d.into_bytes()) {
-            send_batch(tx, full).await?;
-        }
+        add(tx, &pool, &mut block, d.as_bytes()).await?;
     }
-    let rest = batch.take();
-    if !rest.is_empty() {
-        send_batch(tx, rest).await?;
+    if !block.is_empty() {
+        send_block(tx, block).await?;
     }
     Ok(())
 }
@@ -220,19 +234,17 @@ async fn dump_plain(
         .batch_size(CURSOR_BATCH)
         .await
         .map_err(|e| store_err(e, "reading a collection"))?;
-    let mut batch = Batcher::default();
+    let pool = BlockPool::new();
+    let mut block = pool.block();
     while let Some(d) = cursor
         .try_next()
         .await
         .map_err(|e| store_err(e, "reading a collection"))?
     {
-        if let Some(full) = batch.push(d.into_bytes()) {
-            send_batch(tx, full).await?;
-        }
+        add(tx, &pool, &mut block, d.as_bytes()).await?;
     }
-    let rest = batch.take();
-    if !rest.is_empty() {
-        send_batch(tx, rest).await?;
+    if !block.is_empty() {
+        send_block(tx, block).await?;
     }
     Ok(())
 }
