@@ -1,16 +1,19 @@
 //! Password hashing: argon2id with the OWASP parameters (m = 19456 KiB, t = 2, p = 1), run on
 //! a few dedicated threads ([`HashPool`]), never on the async workers.
 //!
-//! Why not tokio's blocking pool: every hash needs 19 MiB, and with hashes spread over the
-//! blocking pool's many threads the 10-minute soak grew the server (glibc build) to about
-//! 1 GB; on one thread per core it levelled off at half that (docs/benchmarks.md, API soak,
-//! which also says what is left). The bounded queue keeps a flood of logins from taking every
+//! Each hashing thread allocates argon2's 19 MiB of working memory once and reuses it for
+//! every hash ([`with_memory`]). Allocating it per hash (spread over tokio's blocking pool,
+//! then on the dedicated threads) grew the 10-minute soak's server (glibc build) to 1 GB, then
+//! to 486 MiB, in 19 MiB steps: glibc kept the freed blocks in fragmented heaps
+//! (docs/benchmarks.md, API soak). The bounded queue keeps a flood of logins from taking every
 //! core from the database calls that share the blocking pool.
 
+use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::{mpsc, oneshot};
 
 use super::AuthError;
@@ -22,10 +25,24 @@ pub const T_COST: u32 = 2;
 /// Parallelism.
 pub const P_COST: u32 = 1;
 
-fn argon2() -> Result<Argon2<'static>, AuthError> {
-    let params = Params::new(M_COST_KIB, T_COST, P_COST, None)
-        .map_err(|e| AuthError::Hashing(format!("argon2 parameters: {e}")))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+fn params() -> Result<Params, AuthError> {
+    Params::new(M_COST_KIB, T_COST, P_COST, None)
+        .map_err(|e| AuthError::Hashing(format!("argon2 parameters: {e}")))
+}
+
+thread_local! {
+    /// This thread's argon2 working memory, kept between hashes.
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `hash` with this thread's working memory, grown to `blocks` first.
+fn with_memory<T>(blocks: usize, hash: impl FnOnce(&mut [Block]) -> T) -> T {
+    MEMORY.with_borrow_mut(|memory| {
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        hash(&mut memory[..blocks])
+    })
 }
 
 /// Most hashing threads.
@@ -101,27 +118,58 @@ pub async fn hash(password: String) -> Result<String, AuthError> {
 }
 
 fn hash_blocking(password: &str) -> Result<String, AuthError> {
-    argon2()?
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| AuthError::Hashing(format!("hashing: {e}")))
+    let failed = |e: &dyn std::fmt::Display| AuthError::Hashing(format!("hashing: {e}"));
+    let params = params()?;
+    let salt = argon2::password_hash::try_generate_salt().map_err(|e| failed(&e))?;
+    let mut out = [0u8; argon2::Params::DEFAULT_OUTPUT_LEN];
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    with_memory(params.block_count(), |memory| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, memory)
+    })
+    .map_err(|e| failed(&e))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| failed(&e))?,
+        salt: Some(Salt::new(&salt).map_err(|e| failed(&e))?),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(phc.to_string())
 }
 
 /// Whether `password` matches the PHC string `hash` (parameters are read from the hash).
 /// A malformed hash counts as a mismatch and is logged.
 pub async fn verify(password: String, hash: String) -> Result<bool, AuthError> {
     pool()
-        .run(
-            move || match argon2()?.verify_password(password.as_bytes(), hash.as_str()) {
-                Ok(()) => Ok(true),
-                Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-                Err(e) => {
-                    tracing::error!(error = %e, "stored password hash cannot be verified");
-                    Ok(false)
-                }
-            },
-        )
-        .await?
+        .run(move || match verify_blocking(&password, &hash) {
+            Ok(matches) => matches,
+            Err(e) => {
+                tracing::error!(error = %e, "stored password hash cannot be verified");
+                false
+            }
+        })
+        .await
+}
+
+/// Recomputes the hash with the stored salt and parameters; compares in constant time.
+fn verify_blocking(password: &str, hash: &str) -> Result<bool, String> {
+    let stored = PasswordHash::new(hash).map_err(|e| e.to_string())?;
+    let algorithm = Algorithm::try_from(stored.algorithm.as_str()).map_err(|e| e.to_string())?;
+    let version = match stored.version {
+        Some(v) => Version::try_from(v).map_err(|e| e.to_string())?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(&stored).map_err(|e| e.to_string())?;
+    let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+        return Err("the hash has no salt or no output".into());
+    };
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    with_memory(params.block_count(), |memory| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory)
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(Output::new(&out).map_err(|e| e.to_string())? == *expected)
 }
 
 /// A valid hash of a random password, computed once: verifying against it when the e-mail is
@@ -157,6 +205,41 @@ mod tests {
         let again = hash("correct horse battery".into()).await.unwrap();
         assert_ne!(h, again, "random salt");
         assert!(!verify("x".into(), "not a hash".into()).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn verifies_hashes_made_by_the_argon2_crate_itself() {
+        use argon2::PasswordHasher;
+        let reference = Argon2::new(Algorithm::Argon2id, Version::V0x13, params().unwrap())
+            .hash_password(b"pump jack 42")
+            .unwrap()
+            .to_string();
+        assert!(
+            verify("pump jack 42".into(), reference.clone())
+                .await
+                .unwrap()
+        );
+        assert!(!verify("pump jack 43".into(), reference).await.unwrap());
+        // Other parameters (a hash stored by an older configuration) verify too.
+        let lighter = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8_192, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"pump jack 42")
+        .unwrap()
+        .to_string();
+        assert!(verify("pump jack 42".into(), lighter).await.unwrap());
+    }
+
+    #[test]
+    fn our_hashes_verify_with_the_argon2_crate() {
+        use argon2::PasswordVerifier;
+        let h = hash_blocking("pump jack 42").unwrap();
+        let parsed = PasswordHash::new(&h).unwrap();
+        let argon2 = Argon2::default();
+        assert!(argon2.verify_password(b"pump jack 42", &parsed).is_ok());
+        assert!(argon2.verify_password(b"pump jack 41", &parsed).is_err());
     }
 
     #[test]
