@@ -124,6 +124,11 @@ impl Server {
     }
 
     fn signal_and_wait(&mut self) {
+        self.send_sigterm();
+        self.wait_for_clean_exit(Duration::from_secs(20));
+    }
+
+    fn send_sigterm(&self) {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")
@@ -132,13 +137,17 @@ impl Server {
                 .unwrap()
                 .success()
         );
-        let deadline = Instant::now() + Duration::from_secs(20);
+    }
+
+    /// Waits (polling, bounded by `within`) for the process to exit with success.
+    fn wait_for_clean_exit(&mut self, within: Duration) {
+        let deadline = Instant::now() + within;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 assert!(status.success(), "exit status {status}");
                 return;
             }
-            assert!(Instant::now() < deadline, "no exit within 20 s of SIGTERM");
+            assert!(Instant::now() < deadline, "no clean exit within {within:?}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -471,14 +480,7 @@ fn sigterm_drains_first_readyz_fails_and_responses_close_their_connections() {
     assert!(before.starts_with("http/1.1 200"), "{before}");
     assert!(!before.contains("connection: close"), "{before}");
 
-    let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    server.send_sigterm();
     let deadline = Instant::now() + Duration::from_secs(5);
     let (status, body) = loop {
         let (status, body) = server.get("/readyz");
@@ -507,13 +509,5 @@ fn sigterm_drains_first_readyz_fails_and_responses_close_their_connections() {
         "still running while draining"
     );
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no exit after the drain");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    server.wait_for_clean_exit(Duration::from_secs(30));
 }

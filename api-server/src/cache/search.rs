@@ -9,7 +9,8 @@
 //! - **Invalidation.** The key starts with the store's listing-write generation
 //!   ([`crate::store::InstrumentedStore::listing_generation`]), bumped after every listing
 //!   write in this process, so a search after a write never sees an older entry, and a fill
-//!   that raced with a write lands under the old generation where no one looks. Writes by
+//!   that raced with a write lands under the old generation where no one looks; the first
+//!   key of a newer generation forgets the older entries at once. Writes by
 //!   another replica show after at most the TTL. View counts in search results may lag by
 //!   the TTL (views are not listing writes); `GET /listings/{id}` is never cached.
 //! - **Not cached:** `sort=ending_soonest`, whose filter depends on the current time.
@@ -48,6 +49,7 @@ impl SearchCache {
         let cacheable = self.pages.enabled()
             && query.sort != ListingSort::EndingSoonest
             && query.filter.ends_at_or_after_ms.is_none();
+        self.pages.observe_data_generation(generation);
         cacheable.then(|| format!("{generation}:{query:?}"))
     }
 
@@ -94,5 +96,25 @@ mod tests {
         let lookups = crate::market::cache::lookups_counter(&Registry::new()).unwrap();
         let c = SearchCache::build(Duration::ZERO, lookups);
         assert_eq!(c.key(0, &SearchQuery::new(ListingFilter::default())), None);
+    }
+
+    #[test]
+    fn a_newer_generation_forgets_the_older_pages() {
+        let c = cache();
+        let query = SearchQuery::new(ListingFilter::default());
+        let old = c.key(1, &query).unwrap();
+        c.fill(
+            old.clone(),
+            Arc::new(Page {
+                items: Vec::new(),
+                next: None,
+            }),
+        );
+        assert!(c.get(&old).is_some());
+        let _ = c.key(2, &query).unwrap();
+        assert!(
+            c.get(&old).is_none(),
+            "dead pages must not stay until their TTL"
+        );
     }
 }

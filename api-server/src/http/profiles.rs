@@ -61,7 +61,9 @@ pub async fn get(
         return Err(not_found());
     }
     let cache = state.profile_cache();
-    let key = cache_key(&id, state.listing_generation());
+    let generation = state.listing_generation();
+    cache.observe_data_generation(generation);
+    let key = cache_key(&id, generation);
     if let Some(body) = cache.get(&key) {
         return Ok(json_response(body, true));
     }

@@ -113,14 +113,8 @@ impl EmbeddedStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let turn = wait_turn(&self.read_turns).await?;
         let conns = Arc::clone(&self.conns);
-        tokio::task::spawn_blocking(move || {
-            let _turn = turn;
-            conns.with_reader(f)
-        })
-        .await
-        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+        in_turn(&self.read_turns, "read", move || conns.with_reader(f)).await
     }
 
     /// [`EmbeddedStore::read`] for searches: with the connection's [`TextCounts`].
@@ -129,14 +123,11 @@ impl EmbeddedStore {
         T: Send + 'static,
         F: FnOnce(&Connection, &mut TextCounts) -> Result<T, StoreError> + Send + 'static,
     {
-        let turn = wait_turn(&self.read_turns).await?;
         let conns = Arc::clone(&self.conns);
-        tokio::task::spawn_blocking(move || {
-            let _turn = turn;
+        in_turn(&self.read_turns, "search", move || {
             conns.with_searching_reader(f)
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("search task failed: {e}")))?
     }
 
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -144,15 +135,24 @@ impl EmbeddedStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let turn = wait_turn(&self.write_turns).await?;
         let conns = Arc::clone(&self.conns);
-        tokio::task::spawn_blocking(move || {
-            let _turn = turn;
-            conns.with_writer(f)
-        })
-        .await
-        .map_err(|e| StoreError::Backend(format!("write task failed: {e}")))?
+        in_turn(&self.write_turns, "write", move || conns.with_writer(f)).await
     }
+}
+
+/// Runs `job` on a blocking thread once a permit of `turns` is ours (in arrival order).
+async fn in_turn<T: Send + 'static>(
+    turns: &Arc<Semaphore>,
+    what: &'static str,
+    job: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let turn = wait_turn(turns).await?;
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        job()
+    })
+    .await
+    .map_err(|e| StoreError::Backend(format!("{what} task failed: {e}")))?
 }
 
 /// Waits, in arrival order, for a permit of `turns` (never closed).
