@@ -1,6 +1,6 @@
 //! API soak (issue 9): the release `ogf-api` on its embedded store, driven at a steady rate
 //! with a realistic mix for N minutes while a backup of the live store runs (a third of the
-//! way in) and a blue-green switch happens (two thirds in); reports throughput, p50/p99 per
+//! way in) and a blue-green switch happens (two thirds in, by default); reports throughput, p50/p99 per
 //! kind, every status class, and each server's RSS over time (a leak shows as a slope).
 //!
 //! The switch is done the way a `Rollout` does it, with a local stand-in for the Service: the
@@ -15,10 +15,15 @@
 //! OGF_SOAK_MINUTES=10 OGF_SOAK_RATE=100 cargo bench -p ogf-api --bench soak
 //! ```
 //!
+//! `OGF_SOAK_SWITCH_PERCENT` (default 67) sets when the switch happens. Clients sign in
+//! again all the time (2 % of the mix), and each sign-in renews that account's access token,
+//! so runs may outlast the 15-minute token lifetime.
+//!
 //! The load is open (requests start on schedule whether or not earlier ones finished) and
 //! latency is measured from the scheduled start, so a stall shows in the percentiles instead
-//! of slowing the load down. Clients come from many addresses (`X-Forwarded-For`, the
-//! loopback is a trusted proxy), so per-IP limits apply per virtual user as in production.
+//! of slowing the load down. Requests come from 4,096 client addresses in turn
+//! (`X-Forwarded-For`, the loopback is a trusted proxy), so per-IP limits apply per client as
+//! in production.
 //! Every limit keeps its default. A 429 is counted apart: the mix stays inside the limits, so
 //! any 429 is reported, and any 5xx or transport error is an error.
 
@@ -34,6 +39,10 @@ use serde_json::{Value, json};
 
 const ADMIN_PASSWORD: &str = "soak admin password 0123";
 const PASSWORD: &str = "soak password 0123";
+/// Client addresses the requests come from, in turn: a fixed population, as in a day of
+/// real traffic, large enough that none of them reaches the anonymous daily limit (200) within
+/// a run of up to 2½ hours.
+const CLIENTS: usize = 4_096;
 const BUYERS: usize = 40;
 const SELLERS: usize = 8;
 const BOUNDARY: &str = "ogf-soak-5f2c";
@@ -85,8 +94,10 @@ const SEARCHES: [&str; 10] = [
 struct World {
     http: Client,
     base: String,
-    buyers: Vec<String>,
-    sellers: Vec<(String, String)>,
+    /// Each buyer's current access token, replaced by every sign-in of that buyer.
+    buyers: Vec<Mutex<String>>,
+    /// Each seller's current access token and data-room listing.
+    sellers: Vec<(Mutex<String>, String)>,
     listings: Vec<String>,
     auctions: Vec<(String, AtomicU64)>,
 }
@@ -103,6 +114,9 @@ struct Tally {
 async fn main() {
     let minutes: u64 = env_or("OGF_SOAK_MINUTES", 10);
     let rate: u64 = env_or("OGF_SOAK_RATE", 100);
+    // Long runs that measure memory put the switch late, so blue serves long enough to show
+    // a slope.
+    let switch_percent: u64 = env_or("OGF_SOAK_SWITCH_PERCENT", 67).clamp(10, 95);
     let scratch = tempfile::tempdir().expect("temp dir");
     let data = scratch.path().join("data");
     let port = free_port();
@@ -138,7 +152,7 @@ async fn main() {
             upstream,
             serving,
             started,
-            at: Duration::from_secs(minutes * 40),
+            at: Duration::from_secs(minutes * 60 * switch_percent / 100),
         },
         blue,
     ));
@@ -268,15 +282,16 @@ fn expected(kind: Kind, status: StatusCode) -> bool {
 
 async fn run(w: &World, kind: Kind, n: u64) -> Result<StatusCode, String> {
     let i = usize::try_from(n).unwrap_or(0);
-    let ip = format!("10.{}.{}.{}", (i / 65_536) % 256, (i / 256) % 256, i % 256);
-    let buyer = &w.buyers[i % w.buyers.len()];
+    let client = i % CLIENTS;
+    let ip = format!("10.0.{}.{}", client / 256, client % 256);
+    let buyer = w.buyers[i % w.buyers.len()].lock().expect("token").clone();
     let request = match kind {
         Kind::Search => w.get(&format!("/api/v1/listings{}", SEARCHES[i % SEARCHES.len()])),
         Kind::Read => w.get(&format!(
             "/api/v1/listings/{}",
             w.listings[i % w.listings.len()]
         )),
-        Kind::Me => w.get("/api/v1/users/me").bearer_auth(buyer),
+        Kind::Me => w.get("/api/v1/users/me").bearer_auth(&buyer),
         Kind::Watch => {
             let listing = &w.listings[(i / 7) % w.listings.len()];
             let method = if i % 2 == 0 {
@@ -286,20 +301,21 @@ async fn run(w: &World, kind: Kind, n: u64) -> Result<StatusCode, String> {
             };
             w.http
                 .request(method, format!("{}/api/v1/me/watchlist/{listing}", w.base))
-                .bearer_auth(buyer)
+                .bearer_auth(&buyer)
         }
         Kind::Bid => {
             let (id, next) = &w.auctions[i % w.auctions.len()];
             let amount = next.fetch_add(10_000, Ordering::SeqCst);
             w.http
                 .post(format!("{}/api/v1/listings/{id}/bids", w.base))
-                .bearer_auth(buyer)
+                .bearer_auth(&buyer)
                 .header("content-type", "application/json")
                 .body(json!({"amount_cents": amount}).to_string())
         }
         Kind::Market => w.get("/api/v1/market/prices?series=WTI&interval=month"),
         Kind::Upload => {
             let (token, listing) = &w.sellers[i % w.sellers.len()];
+            let token = token.lock().expect("token").clone();
             let csv = format!(
                 "well,api,oil_bbl_d\nSoak {n},42-389-{:05},{}\n",
                 n % 100_000,
@@ -307,7 +323,7 @@ async fn run(w: &World, kind: Kind, n: u64) -> Result<StatusCode, String> {
             );
             w.http
                 .post(format!("{}/api/v1/listings/{listing}/documents", w.base))
-                .bearer_auth(token)
+                .bearer_auth(&token)
                 .header(
                     "content-type",
                     format!("multipart/form-data; boundary={BOUNDARY}"),
@@ -318,10 +334,7 @@ async fn run(w: &World, kind: Kind, n: u64) -> Result<StatusCode, String> {
             .http
             .post(format!("{}/api/v1/auth/login", w.base))
             .header("content-type", "application/json")
-            .body(
-                json!({"email": format!("buyer{}@soak.example", i % BUYERS), "password": PASSWORD})
-                    .to_string(),
-            ),
+            .body(json!({"email": account_email(i), "password": PASSWORD}).to_string()),
     };
     let response = request
         .header("x-forwarded-for", ip)
@@ -329,8 +342,31 @@ async fn run(w: &World, kind: Kind, n: u64) -> Result<StatusCode, String> {
         .await
         .map_err(|e| e.to_string())?;
     let status = response.status();
-    response.bytes().await.map_err(|e| e.to_string())?;
+    let body = response.bytes().await.map_err(|e| e.to_string())?;
+    if kind == Kind::Login && status == StatusCode::OK {
+        let token = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| Some(v["access_token"].as_str()?.to_owned()))
+            .ok_or("login answer without an access token")?;
+        let j = i % (BUYERS + SELLERS);
+        let slot = match w.buyers.get(j) {
+            Some(slot) => slot,
+            None => &w.sellers[j - BUYERS].0,
+        };
+        *slot.lock().expect("token") = token;
+    }
     Ok(status)
+}
+
+/// The account the `i`-th request signs in as: every buyer and seller in turn, so each one's
+/// access token is renewed long before it expires (15 minutes), as a client would.
+fn account_email(i: usize) -> String {
+    let j = i % (BUYERS + SELLERS);
+    if j < BUYERS {
+        format!("buyer{j}@soak.example")
+    } else {
+        format!("seller{}@soak.example", j - BUYERS)
+    }
 }
 
 impl World {
@@ -383,7 +419,9 @@ async fn setup(http: Client, base: String) -> World {
     };
     let mut buyers = Vec::new();
     for i in 0..BUYERS {
-        buyers.push(sign_up(format!("buyer{i}@soak.example"), "buyer", i).await);
+        buyers.push(Mutex::new(
+            sign_up(format!("buyer{i}@soak.example"), "buyer", i).await,
+        ));
     }
     let mut sellers = Vec::new();
     let mut auctions = Vec::new();
@@ -399,7 +437,7 @@ async fn setup(http: Client, base: String) -> World {
         }), BUYERS + i).await;
         let id = auction["id"].as_str().expect("id").to_owned();
         auctions.push((id.clone(), AtomicU64::new(1_000_000)));
-        sellers.push((token, id));
+        sellers.push((Mutex::new(token), id));
     }
     let page = http
         .get(format!("{base}/api/v1/listings?limit=100"))

@@ -113,6 +113,41 @@ async fn anonymous_clients_and_users_have_their_own_limits() {
 }
 
 #[tokio::test]
+async fn one_ipv6_network_shares_one_budget() {
+    let (app, _dir) = app_with(|s| {
+        s.rate_limits = RateLimits {
+            auth_per_minute: 2,
+            anonymous_per_day: 2,
+            user_per_minute: 0,
+            trading_per_minute: 0,
+        }
+    })
+    .await;
+    let anon = |ip: &'static str| app.req(Method::GET, "/api/v1/listings").ip(Some(ip)).send();
+    // Each request from a new address of the same /64, as a client walking its allotment.
+    assert_eq!(anon("2001:db8:7:1::1").await.status, StatusCode::OK);
+    assert_eq!(anon("2001:db8:7:1::2").await.status, StatusCode::OK);
+    anon("2001:db8:7:1:abcd::3")
+        .await
+        .assert_problem(429, "rate-limited");
+    assert_eq!(
+        anon("2001:db8:7:2::1").await.status,
+        StatusCode::OK,
+        "the next /64 is another client"
+    );
+    // The same for the per-IP limit of the authentication endpoints.
+    for ip in ["2001:db8:9:1::1", "2001:db8:9:1::2"] {
+        assert_eq!(
+            login_from(&app, ip, None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    login_from(&app, "2001:db8:9:1::3", None)
+        .await
+        .assert_problem(429, "rate-limited");
+}
+
+#[tokio::test]
 async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     let (app, _dir) = app_with(|s| {
         s.rate_limits.auth_per_minute = 1;

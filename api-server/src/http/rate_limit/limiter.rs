@@ -1,16 +1,30 @@
-//! A keyed fixed-window counter.
+//! A keyed fixed-window counter with bounded memory.
 //!
 //! Written here rather than taken from `governor`: the `RateLimit-Remaining` and
 //! `RateLimit-Reset` headers need the exact count and window end, which GCRA does not keep,
 //! and time comes from the app's [`crate::clock::Clock`] so tests move it without sleeping.
+//!
+//! Clients choose their keys (an address, often one of very many), and a window may last a
+//! day, so what is kept per key is small and how many keys are kept is capped:
+//!
+//! - a key is kept as a 64-bit keyed hash (SipHash with this process's random keys), not as
+//!   its text: 24 bytes a key in all. Two keys share a count only if their hashes collide,
+//!   about one chance in 10^7 with a million keys, and an outsider cannot aim for it;
+//! - when the table reaches its cap, expired windows go first, then the oldest windows: the
+//!   keys forgotten this way start afresh. Under a flood of new keys the limiter so fails
+//!   open for the longest-known keys rather than growing without end or refusing new clients.
 
 use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// Keys kept before expired windows are swept.
 const SWEEP_AT: usize = 10_000;
+/// Most keys a limiter keeps (about 24 MiB with the table's slack).
+pub const MAX_KEYS: usize = 1_000_000;
 
 /// `limit` requests per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,15 +48,16 @@ pub struct Decision {
     pub reset_secs: i64,
 }
 
+/// One key's window: its start in Unix milliseconds and the requests counted in it.
 #[derive(Debug, Clone, Copy)]
 struct Window {
-    start: DateTime<Utc>,
+    start_ms: i64,
     count: u32,
 }
 
 #[derive(Debug)]
 struct Windows {
-    by_key: HashMap<String, Window>,
+    by_key: HashMap<u64, Window>,
     sweep_at: usize,
 }
 
@@ -50,36 +65,47 @@ struct Windows {
 #[derive(Debug)]
 pub struct KeyedLimiter {
     quota: Quota,
+    max_keys: usize,
+    hasher: RandomState,
     windows: Mutex<Windows>,
 }
 
 impl KeyedLimiter {
-    /// A limiter enforcing `quota` per key.
+    /// A limiter enforcing `quota` per key, keeping at most [`MAX_KEYS`] keys.
     pub fn new(quota: Quota) -> Self {
+        Self::with_max_keys(quota, MAX_KEYS)
+    }
+
+    /// A limiter keeping at most `max_keys` keys (at least one).
+    pub fn with_max_keys(quota: Quota, max_keys: usize) -> Self {
+        let max_keys = max_keys.max(1);
         Self {
             quota,
+            max_keys,
+            hasher: RandomState::new(),
             windows: Mutex::new(Windows {
                 by_key: HashMap::new(),
-                sweep_at: SWEEP_AT,
+                sweep_at: SWEEP_AT.min(max_keys),
             }),
         }
     }
 
     /// Counts one request of `key` at `now`.
     pub fn check(&self, key: &str, now: DateTime<Utc>) -> Decision {
-        let window = self.quota.window;
+        let now_ms = now.timestamp_millis();
+        let window_ms = self.quota.window.num_milliseconds();
+        let hash = self.hasher.hash_one(key);
         let mut w = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        if w.by_key.len() >= w.sweep_at {
-            w.by_key.retain(|_, win| now < win.start + window);
-            w.sweep_at = SWEEP_AT.max(w.by_key.len() * 2);
+        if w.by_key.len() >= w.sweep_at && !w.by_key.contains_key(&hash) {
+            self.make_room(&mut w, now_ms);
         }
-        let entry = w.by_key.entry(key.to_owned()).or_insert(Window {
-            start: now,
+        let entry = w.by_key.entry(hash).or_insert(Window {
+            start_ms: now_ms,
             count: 0,
         });
-        if now >= entry.start + window {
+        if now_ms >= entry.start_ms + window_ms {
             *entry = Window {
-                start: now,
+                start_ms: now_ms,
                 count: 0,
             };
         }
@@ -87,13 +113,55 @@ impl KeyedLimiter {
         if allowed {
             entry.count += 1;
         }
-        let left = (entry.start + window - now).num_milliseconds();
+        let left = entry.start_ms + window_ms - now_ms;
         Decision {
             allowed,
             limit: self.quota.limit,
             remaining: self.quota.limit - entry.count,
             reset_secs: ((left + 999) / 1000).max(1),
         }
+    }
+
+    /// Keys currently kept.
+    pub fn len(&self) -> usize {
+        self.windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .by_key
+            .len()
+    }
+
+    /// Whether no key is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops expired windows; at the cap, also the oldest windows, down to three quarters of
+    /// it, so that the next eviction is again a quarter of the cap away.
+    fn make_room(&self, w: &mut Windows, now_ms: i64) {
+        let window_ms = self.quota.window.num_milliseconds();
+        w.by_key.retain(|_, win| now_ms < win.start_ms + window_ms);
+        if w.by_key.len() >= self.max_keys {
+            let keep = self.max_keys - self.max_keys / 4;
+            let mut starts: Vec<i64> = w.by_key.values().map(|win| win.start_ms).collect();
+            let cut = starts.len() - keep;
+            let (_, oldest_kept, _) = starts.select_nth_unstable(cut);
+            let oldest_kept = *oldest_kept;
+            let mut dropped = starts[..cut].iter().filter(|&&s| s < oldest_kept).count();
+            w.by_key.retain(|_, win| {
+                if win.start_ms < oldest_kept {
+                    return false;
+                }
+                // Of the windows that started in the cut's millisecond, only as many go as
+                // are needed.
+                if win.start_ms == oldest_kept && dropped < cut {
+                    dropped += 1;
+                    return false;
+                }
+                true
+            });
+        }
+        w.sweep_at = SWEEP_AT.max(w.by_key.len() * 2).min(self.max_keys);
     }
 }
 
@@ -130,7 +198,67 @@ mod tests {
             l.check(&i.to_string(), t0);
         }
         l.check("late", t0 + TimeDelta::seconds(2));
-        let len = l.windows.lock().unwrap().by_key.len();
-        assert_eq!(len, 1);
+        assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn at_the_cap_the_oldest_windows_are_forgotten_first() {
+        let l = KeyedLimiter::with_max_keys(
+            Quota {
+                limit: 1,
+                window: TimeDelta::days(1),
+            },
+            100,
+        );
+        let t0 = Utc::now();
+        for i in 0..100 {
+            assert!(
+                l.check(&format!("k{i}"), t0 + TimeDelta::seconds(i))
+                    .allowed
+            );
+        }
+        assert_eq!(l.len(), 100);
+        assert!(!l.check("k99", t0 + TimeDelta::seconds(200)).allowed);
+        assert_eq!(l.len(), 100, "a known key makes no room");
+
+        assert!(l.check("new", t0 + TimeDelta::seconds(200)).allowed);
+        assert_eq!(
+            l.len(),
+            76,
+            "a quarter of the cap was freed, then the new key kept"
+        );
+        for i in 25..100 {
+            let d = l.check(&format!("k{i}"), t0 + TimeDelta::seconds(201));
+            assert!(
+                !d.allowed,
+                "k{i} started later than every forgotten key: still limited"
+            );
+        }
+        assert!(
+            l.check("k0", t0 + TimeDelta::seconds(201)).allowed,
+            "the oldest key was forgotten and starts afresh"
+        );
+    }
+
+    #[test]
+    fn the_cap_holds_under_a_flood_of_new_keys_in_one_instant() {
+        let l = KeyedLimiter::with_max_keys(
+            Quota {
+                limit: 5,
+                window: TimeDelta::days(1),
+            },
+            1_000,
+        );
+        let t0 = Utc::now();
+        for i in 0..10_000 {
+            l.check(&i.to_string(), t0);
+            assert!(l.len() <= 1_000);
+        }
+        assert!(l.check("last", t0).allowed);
+    }
+
+    #[test]
+    fn a_key_costs_no_more_than_its_hash_and_window() {
+        assert_eq!(size_of::<(u64, Window)>(), 24);
     }
 }

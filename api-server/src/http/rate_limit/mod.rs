@@ -6,6 +6,8 @@
 
 pub mod limiter;
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -88,8 +90,7 @@ fn scope(state: &AppState, req: &Request) -> Option<(&'static str, String)> {
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
     let ip = ClientIp(resolve(peer, req.headers(), state.trusted_proxies()));
-    let ip_key =
-        ip.0.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let ip_key = client_key(ip.0);
     if path.starts_with(AUTH_PREFIX) {
         return Some(("auth", ip_key));
     }
@@ -102,6 +103,19 @@ fn scope(state: &AppState, req: &Request) -> Option<(&'static str, String)> {
     match bearer_subject(state, req.headers()) {
         Some(user) => Some(("user", user)),
         None => Some(("anonymous", ip_key)),
+    }
+}
+
+/// The key of a client address: an IPv4 address, or an IPv6 address's /64 network (one
+/// subscriber's usual allotment, so that walking through it does not mint new budgets).
+fn client_key(ip: Option<IpAddr>) -> String {
+    match ip.map(|ip| ip.to_canonical()) {
+        None => "unknown".to_owned(),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => {
+            let network = Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX));
+            format!("{network}/64")
+        }
     }
 }
 
@@ -186,4 +200,24 @@ fn set_headers(headers: &mut HeaderMap, d: Decision) {
     headers.insert(LIMIT, HeaderValue::from(d.limit));
     headers.insert(REMAINING, HeaderValue::from(d.remaining));
     headers.insert(RESET, HeaderValue::from(d.reset_secs));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64_network() {
+        let key = |s: &str| client_key(Some(s.parse().unwrap()));
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:ffff:0:0:9"), key("2001:db8:1:2::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(
+            key("::ffff:203.0.113.7"),
+            "203.0.113.7",
+            "v4-mapped is the v4 client"
+        );
+        assert_eq!(client_key(None), "unknown");
+    }
 }
