@@ -84,10 +84,7 @@ impl TextQuery {
 
     /// Reference semantics: every term prefixes some word of `title` or `description`.
     pub fn matches(&self, title: &str, description: &str) -> bool {
-        let words: Vec<String> = lower_words(title).chain(lower_words(description)).collect();
-        self.terms
-            .iter()
-            .all(|t| words.iter().any(|w| w.starts_with(t.as_str())))
+        self.score(title, description).is_some()
     }
 }
 

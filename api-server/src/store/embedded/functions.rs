@@ -21,11 +21,19 @@ pub fn register(conn: &Connection) -> Result<(), StoreError> {
         |ctx| {
             let title = ctx.get_raw(0).as_str().unwrap_or_default();
             let description = ctx.get_raw(1).as_str().unwrap_or_default();
-            let q = ctx.get_raw(2).as_str().unwrap_or_default();
-            let score = match TextQuery::parse(q) {
-                Ok(Some(query)) => query.score(title, description),
-                _ => None,
-            };
+            // `q` is the same for every row of a statement: parsed once, kept by SQLite as
+            // the argument's auxiliary data.
+            let query = ctx.get_or_create_aux(2, |q| {
+                Ok::<_, rusqlite::Error>(
+                    TextQuery::parse(q.as_str().unwrap_or_default())
+                        .ok()
+                        .flatten(),
+                )
+            })?;
+            let score = query
+                .as_ref()
+                .as_ref()
+                .and_then(|q| q.score(title, description));
             Ok(score.map_or(-1, i64::from))
         },
     )
@@ -55,5 +63,22 @@ mod tests {
         assert_eq!(score(title, "steady royalty checks", "perm land"), -1);
         assert_eq!(score("Frac pump", "", "zzz"), -1);
         assert_eq!(score("anything", "", ""), -1);
+    }
+
+    #[test]
+    fn q_parsed_once_per_statement_still_scores_every_row() {
+        let conn = Connection::open_in_memory().unwrap();
+        register(&conn).unwrap();
+        let scores: Vec<i64> = conn
+            .prepare(
+                "SELECT ogf_text_score(t, '', ?1) FROM (SELECT 'Permian lease' AS t \
+                 UNION ALL SELECT 'Bakken well' UNION ALL SELECT 'Permian Midland')",
+            )
+            .unwrap()
+            .query_map(["perm mid"], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(scores, vec![-1, -1, 2]);
     }
 }
