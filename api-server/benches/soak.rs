@@ -1,7 +1,8 @@
 //! API soak (issue 9): the release `ogf-api` on its embedded store, driven at a steady rate
 //! with a realistic mix for N minutes while a backup of the live store runs (a third of the
-//! way in) and a blue-green switch happens (two thirds in, by default); reports throughput, p50/p99 per
-//! kind, every status class, and each server's RSS over time (a leak shows as a slope).
+//! way in) and a blue-green switch happens (two thirds in, by default); reports throughput,
+//! p50/p99 per kind, every status class, and each server's RSS over time (a leak shows as a
+//! slope).
 //!
 //! The switch is done the way a `Rollout` does it, with a local stand-in for the Service: the
 //! clients talk to a TCP proxy; a second server (green) starts on the same store and must be

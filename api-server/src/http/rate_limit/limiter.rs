@@ -142,7 +142,12 @@ impl KeyedLimiter {
         let window_ms = self.quota.window.num_milliseconds();
         w.by_key.retain(|_, win| now_ms < win.start_ms + window_ms);
         if w.by_key.len() >= self.max_keys {
-            let keep = self.max_keys - self.max_keys / 4;
+            let keep = (self.max_keys * 3 / 4).min(self.max_keys - 1);
+            if keep == 0 {
+                w.by_key.clear();
+                w.sweep_at = self.max_keys;
+                return;
+            }
             let mut starts: Vec<i64> = w.by_key.values().map(|win| win.start_ms).collect();
             let cut = starts.len() - keep;
             let (_, oldest_kept, _) = starts.select_nth_unstable(cut);
@@ -169,12 +174,13 @@ impl KeyedLimiter {
 mod tests {
     use super::*;
 
+    fn quota(limit: u32, window: TimeDelta) -> Quota {
+        Quota { limit, window }
+    }
+
     #[test]
     fn counts_per_key_and_resets_after_the_window() {
-        let l = KeyedLimiter::new(Quota {
-            limit: 2,
-            window: TimeDelta::minutes(1),
-        });
+        let l = KeyedLimiter::new(quota(2, TimeDelta::minutes(1)));
         let t0 = Utc::now();
         let a1 = l.check("a", t0);
         assert_eq!((a1.allowed, a1.remaining, a1.reset_secs), (true, 1, 60));
@@ -189,10 +195,7 @@ mod tests {
 
     #[test]
     fn sweeps_expired_keys() {
-        let l = KeyedLimiter::new(Quota {
-            limit: 1,
-            window: TimeDelta::seconds(1),
-        });
+        let l = KeyedLimiter::new(quota(1, TimeDelta::seconds(1)));
         let t0 = Utc::now();
         for i in 0..SWEEP_AT {
             l.check(&i.to_string(), t0);
@@ -203,13 +206,7 @@ mod tests {
 
     #[test]
     fn at_the_cap_the_oldest_windows_are_forgotten_first() {
-        let l = KeyedLimiter::with_max_keys(
-            Quota {
-                limit: 1,
-                window: TimeDelta::days(1),
-            },
-            100,
-        );
+        let l = KeyedLimiter::with_max_keys(quota(1, TimeDelta::days(1)), 100);
         let t0 = Utc::now();
         for i in 0..100 {
             assert!(
@@ -242,19 +239,25 @@ mod tests {
 
     #[test]
     fn the_cap_holds_under_a_flood_of_new_keys_in_one_instant() {
-        let l = KeyedLimiter::with_max_keys(
-            Quota {
-                limit: 5,
-                window: TimeDelta::days(1),
-            },
-            1_000,
-        );
+        let l = KeyedLimiter::with_max_keys(quota(5, TimeDelta::days(1)), 1_000);
         let t0 = Utc::now();
         for i in 0..10_000 {
             l.check(&i.to_string(), t0);
             assert!(l.len() <= 1_000);
         }
         assert!(l.check("last", t0).allowed);
+    }
+
+    #[test]
+    fn tiny_caps_hold_too() {
+        for cap in 1..=4 {
+            let l = KeyedLimiter::with_max_keys(quota(1, TimeDelta::days(1)), cap);
+            let t0 = Utc::now();
+            for i in 0..20 {
+                assert!(l.check(&i.to_string(), t0 + TimeDelta::seconds(i)).allowed);
+                assert!(l.len() <= cap, "cap {cap}: {} keys", l.len());
+            }
+        }
     }
 
     #[test]

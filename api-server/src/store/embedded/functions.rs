@@ -30,10 +30,7 @@ pub fn register(conn: &Connection) -> Result<(), StoreError> {
                         .flatten(),
                 )
             })?;
-            let score = query
-                .as_ref()
-                .as_ref()
-                .and_then(|q| q.score(title, description));
+            let score = Option::as_ref(&query).and_then(|q| q.score(title, description));
             Ok(score.map_or(-1, i64::from))
         },
     )
