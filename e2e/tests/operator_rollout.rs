@@ -137,6 +137,31 @@ impl Fixture {
             .expect("patch rollout");
     }
 
+    /// Applies `patch` (a spec change) and waits until the operator has reconciled the new
+    /// generation, which its conditions' `observedGeneration` shows.
+    async fn edit_and_wait_observed(&self, name: &str, patch: Value) -> Rollout {
+        let edited = self
+            .rollouts()
+            .patch(name, &PatchParams::default(), &Patch::Merge(patch))
+            .await
+            .expect("patch rollout");
+        let generation = edited.metadata.generation.expect("generation");
+        let cond = json_condition::<Rollout>(move |r| {
+            let conditions = r["status"]["conditions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            !conditions.is_empty()
+                && conditions
+                    .iter()
+                    .all(|c| c["observedGeneration"].as_i64() == Some(generation))
+        });
+        wait_for(self.rollouts(), name, WAIT, cond)
+            .await
+            .unwrap_or_else(|e| panic!("Rollout {name} generation {generation} observed: {e}"))
+            .expect("rollout")
+    }
+
     async fn wait_phase(&self, name: &str, phase: &'static str) -> Rollout {
         let cond = json_condition::<Rollout>(move |r| r["status"]["phase"] == phase);
         wait_for(self.rollouts(), name, WAIT, cond)
@@ -592,6 +617,14 @@ async fn check_targets_off_the_allow_list_fail_the_rollout_before_anything_chang
             "{name}: no probe ran: {:?}",
             status.checks
         );
+        // A later reconcile of the finished Rollout keeps why it failed.
+        let generation = f
+            .edit_and_wait_observed(name, json!({"spec": {"promote": true}}))
+            .await;
+        let status = generation.status.expect("status");
+        let message = status.message.unwrap_or_default();
+        assert!(message.contains(why), "{name} after a reconcile: {message}");
+        assert_eq!(status.reason.as_deref(), Some("CheckTargetNotAllowed"));
     }
     assert_eq!(
         hits.load(Ordering::SeqCst),

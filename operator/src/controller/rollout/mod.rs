@@ -237,6 +237,14 @@ async fn step(rollout: &Rollout, context: &RolloutContext) -> Result<Action, Rec
             record::save(context, rollout, status).await?;
             Ok(Action::await_change())
         }
+        Decision::Done => {
+            // Only the conditions' observedGeneration may be behind (a later spec edit).
+            transition::set_conditions(&mut status, generation, None, obs.now);
+            if status != previous {
+                record::save(context, rollout, status).await?;
+            }
+            Ok(Action::await_change())
+        }
         Decision::Wait {
             after,
             message,

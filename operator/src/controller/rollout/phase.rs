@@ -180,6 +180,8 @@ pub enum Decision {
     Resume,
     /// Do a phase's work.
     Act(Work),
+    /// Finished: nothing left to do. The status keeps the message of how it ended.
+    Done,
     /// Nothing to do until a watch event or `after`.
     Wait {
         /// When to look again without an event.
@@ -322,7 +324,7 @@ pub fn decide(rollout: &Rollout, obs: &Observations) -> Decision {
                 Verdict::NextIn(after) => wait(Some(after), "running post-promotion checks"),
             }
         }
-        Phase::Succeeded => wait(None, "done"),
+        Phase::Succeeded => Decision::Done,
         Phase::Aborted | Phase::RolledBack | Phase::Failed => {
             cleanup(status, obs, bg.abort_scale_down_delay_seconds)
         }
@@ -354,7 +356,7 @@ pub fn follow_hpa(rollout: &Rollout, status: &RolloutStatus, obs: &Observations)
 fn cleanup(status: &RolloutStatus, obs: &Observations, delay: i64) -> Decision {
     // Once scaled down the Rollout has let go of the Marketplace: later Rollouts may move it.
     let Some(target) = status.target_color.filter(|_| !status.scaled_down) else {
-        return wait(None, "done");
+        return Decision::Done;
     };
     if obs.marketplace.is_none() {
         return Decision::Act(Work::Release);

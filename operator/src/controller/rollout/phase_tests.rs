@@ -242,7 +242,7 @@ fn abort_and_cleanup_switch_back_then_scale_down() {
     let done = rollout(json!({}), done);
     assert!(!in_progress(&done));
     assert!(
-        matches!(decide(&done, &promoted), Decision::Wait { after: None, .. }),
+        decide(&done, &promoted) == Decision::Done,
         "a finished Rollout must not switch back what a later Rollout promoted"
     );
     assert!(in_progress(&ro));
@@ -439,6 +439,13 @@ fn a_check_target_off_the_allow_list_fails_before_anything_changes() {
         }
         other => panic!("expected Failed before the backup, got {other:?}"),
     }
+    // Once Failed (nothing was deployed), later reconciles leave the status as it ended.
+    let failed = RolloutStatus {
+        target_color: None,
+        ..status(Phase::Failed, 0)
+    };
+    let failed = rollout(json!({}), failed);
+    assert_eq!(decide(&failed, &refused), Decision::Done);
     let allowed = crate::targets::CheckTargets::parse(["*.svc", "169.254.169.254", "127.0.0.1"])
         .expect("targets");
     assert_eq!(
