@@ -130,21 +130,17 @@ impl Fixture {
             .expect("create rollout");
     }
 
-    async fn patch_rollout(&self, name: &str, patch: Value) {
+    async fn patch_rollout(&self, name: &str, patch: Value) -> Rollout {
         self.rollouts()
             .patch(name, &PatchParams::default(), &Patch::Merge(patch))
             .await
-            .expect("patch rollout");
+            .expect("patch rollout")
     }
 
     /// Applies `patch` (a spec change) and waits until the operator has reconciled the new
     /// generation, which its conditions' `observedGeneration` shows.
     async fn edit_and_wait_observed(&self, name: &str, patch: Value) -> Rollout {
-        let edited = self
-            .rollouts()
-            .patch(name, &PatchParams::default(), &Patch::Merge(patch))
-            .await
-            .expect("patch rollout");
+        let edited = self.patch_rollout(name, patch).await;
         let generation = edited.metadata.generation.expect("generation");
         let cond = json_condition::<Rollout>(move |r| {
             let conditions = r["status"]["conditions"]
@@ -618,10 +614,10 @@ async fn check_targets_off_the_allow_list_fail_the_rollout_before_anything_chang
             status.checks
         );
         // A later reconcile of the finished Rollout keeps why it failed.
-        let generation = f
+        let reconciled = f
             .edit_and_wait_observed(name, json!({"spec": {"promote": true}}))
             .await;
-        let status = generation.status.expect("status");
+        let status = reconciled.status.expect("status");
         let message = status.message.unwrap_or_default();
         assert!(message.contains(why), "{name} after a reconcile: {message}");
         assert_eq!(status.reason.as_deref(), Some("CheckTargetNotAllowed"));
