@@ -612,3 +612,46 @@ async fn paused_marketplace_changes_nothing_and_says_so() {
         .await
         .expect("change rolled out to the other color after unpausing");
 }
+
+#[tokio::test]
+async fn a_cached_copy_is_stale_once_the_api_server_has_a_newer_one() {
+    let Some((client, ns)) = setup("mkt-stale").await else {
+        return;
+    };
+    let api: Api<Marketplace> = Api::namespaced(client.clone(), ns.name());
+    let stale = |copy: Marketplace| {
+        let client = client.clone();
+        async move {
+            ogf_operator::controller::freshness::cached_copy_is_stale(&client, &copy, "test")
+                .await
+                .expect("freshness check")
+        }
+    };
+    let created = api
+        .create(
+            &PostParams::default(),
+            &mongodb_marketplace("shop", "ogf-api:1", 1),
+        )
+        .await
+        .expect("create");
+    assert!(!stale(created.clone()).await, "the copy just created");
+    let patched = api
+        .patch_status(
+            "shop",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"replicas": 3}})),
+        )
+        .await
+        .expect("status write");
+    assert!(stale(created).await, "the copy from before a status write");
+    assert!(!stale(patched.clone()).await, "the copy after it");
+    api.delete("shop", &DeleteParams::default())
+        .await
+        .expect("delete");
+    wait_for(api.clone(), "shop", WAIT, |m: Option<&Marketplace>| {
+        m.is_none()
+    })
+    .await
+    .expect("deleted");
+    assert!(stale(patched).await, "a copy of a deleted object");
+}

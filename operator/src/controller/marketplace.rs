@@ -42,6 +42,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::error::{ReconcileError, category_label};
+use super::freshness::{STALE_RETRY, cached_copy_is_stale};
 use super::{Context, RESYNC, publish_event, rollout, scoped_api, stopped, triggers};
 use crate::apply::{self, Outcome};
 use crate::build::{self, Options, owner::Owner};
@@ -56,9 +57,6 @@ const KIND: &str = "Marketplace";
 /// How often a Marketplace waiting for a fix (missing Secret) is looked at again,
 /// besides the Secret watch.
 const RECHECK: Duration = Duration::from_secs(30);
-/// When a reconcile found its cached Marketplace older than the API server's: the watch
-/// delivers the newer one (and a reconcile) about now.
-const STALE_RETRY: Duration = Duration::from_millis(500);
 const MANAGED: &str = "app.kubernetes.io/managed-by=ogf-operator";
 
 /// Runs the Marketplace controller in `namespace` (all when `None`) until `stop`.
@@ -137,26 +135,6 @@ pub async fn run(context: Arc<Context>, namespace: Option<String>, stop: watch::
             }
         })
         .await;
-}
-
-/// Whether the API server has a newer `marketplace` than the controller's cache. A Rollout
-/// that just finished wrote the Marketplace's spec (image, promoted config) before marking
-/// itself done; a reconcile that sees it done (Rollouts are listed fresh) but builds from the
-/// cached, older spec would roll the new color's pods to the old configuration and back. Read
-/// after the Rollouts, so a finished Rollout's spec write is always seen.
-async fn cached_copy_is_stale(
-    client: &kube::Client,
-    marketplace: &Marketplace,
-) -> Result<bool, ReconcileError> {
-    let api: Api<Marketplace> =
-        Api::namespaced(client.clone(), &marketplace.namespace().unwrap_or_default());
-    let live = api
-        .get_metadata_opt(&marketplace.name_any())
-        .await
-        .map_err(|e| ReconcileError::Kube("reading the Marketplace", e))?;
-    Ok(live.is_some_and(|live| {
-        live.metadata.resource_version != marketplace.metadata.resource_version
-    }))
 }
 
 /// The Marketplaces that read `secret`: its owner, and those whose spec names it.
@@ -282,7 +260,10 @@ async fn reconcile_inner(
     // A Rollout in progress owns both colored Deployments; otherwise an image change starts
     // one, except during maintenance (it waits for the Restore).
     let rolling = rollout::in_progress_for(client, marketplace).await?;
-    if !rolling && cached_copy_is_stale(client, marketplace).await? {
+    // A Rollout that just finished wrote the Marketplace's spec (image, promoted config) before
+    // marking itself done; building from an older cached spec would roll the new color's pods
+    // back to the old configuration. Checked after the Rollouts were listed (fresh).
+    if !rolling && cached_copy_is_stale(client, marketplace, "reading the Marketplace").await? {
         return Ok(Action::requeue(STALE_RETRY));
     }
     let hold = maintenance::holder(client, marketplace).await?;

@@ -2,6 +2,7 @@
 
 pub mod backup;
 pub mod error;
+pub mod freshness;
 pub mod marketplace;
 pub mod restore;
 pub mod rollout;

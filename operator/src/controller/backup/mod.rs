@@ -39,6 +39,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::error::{ReconcileError, category_label};
+use super::freshness::{STALE_RETRY, cached_copy_is_stale};
 use super::{Context, RESYNC, publish_event, scoped_api, stopped, triggers};
 use crate::build::backup_job::{self, BackupTask};
 use crate::build::job::BACKUP_APP_NAME;
@@ -178,6 +179,13 @@ async fn step(backup: &Backup, context: &Context) -> Result<Action, ReconcileErr
         _ => {}
     }
     let mut started = None;
+    if let Decision::Start(_) = &decision
+        && cached_copy_is_stale(&context.client, backup, "reading the Backup").await?
+    {
+        // The status naming the last Job may still be on its way: when that Job was deleted
+        // meanwhile, this copy would start it again.
+        return Ok(Action::requeue(STALE_RETRY));
+    }
     if let Decision::Start(task) = &decision {
         match (marketplace.as_ref(), task) {
             (Some(m), task) => match backup_job::build(backup, m, task, &context.job_pod_labels) {

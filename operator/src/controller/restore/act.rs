@@ -14,6 +14,7 @@ use super::error::RestoreError;
 use super::phase::{Decision, Observations, SourceView};
 use super::{RestoreContext, transition};
 use crate::build::restore_job::{self, RestoreJobParams};
+use crate::controller::freshness::{STALE_RETRY, cached_copy_is_stale};
 use crate::controller::{ReconcileError, publish_event};
 use crate::error::ErrorCategory;
 
@@ -45,6 +46,11 @@ pub async fn act(
             }))
         }
         Decision::Start => {
+            // A Restore whose Job was created, finished and deleted still reads `Pending` in a
+            // stale copy; starting from it would restore a second time.
+            if cached_copy_is_stale(&context.base.client, restore, "reading the Restore").await? {
+                return Ok(Action::requeue(STALE_RETRY));
+            }
             let (
                 Some(marketplace),
                 SourceView::Resolved {
