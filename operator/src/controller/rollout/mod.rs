@@ -36,6 +36,7 @@ use ogf_crds::{Backup, Marketplace, Rollout};
 use tokio::sync::watch;
 
 use super::error::{ReconcileError, category_label};
+use super::freshness::{STALE_RETRY, cached_copy_is_stale};
 use super::{Context, scoped_api, stopped, triggers};
 use crate::build::labels;
 use crate::targets::GuardedResolver;
@@ -270,6 +271,12 @@ async fn step(rollout: &Rollout, context: &RolloutContext) -> Result<Action, Rec
             }))
         }
         Decision::Act(work) => {
+            // Work writes Deployments, Services and the Marketplace before its guarded status
+            // write: from a copy older than the last phase change (an abort's switch back) it
+            // would point traffic at, or scale down, the wrong color.
+            if cached_copy_is_stale(client, rollout, "reading the Rollout").await? {
+                return Ok(Action::requeue(STALE_RETRY));
+            }
             let Some(marketplace) = marketplace else {
                 return work::release(context, rollout, status).await;
             };
