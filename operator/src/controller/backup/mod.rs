@@ -179,14 +179,12 @@ async fn step(backup: &Backup, context: &Context) -> Result<Action, ReconcileErr
         _ => {}
     }
     let mut started = None;
-    if let Decision::Start(_) = &decision
-        && cached_copy_is_stale(&context.client, backup, "reading the Backup").await?
-    {
+    if let Decision::Start(task) = &decision {
         // The status naming the last Job may still be on its way: when that Job was deleted
         // meanwhile, this copy would start it again.
-        return Ok(Action::requeue(STALE_RETRY));
-    }
-    if let Decision::Start(task) = &decision {
+        if cached_copy_is_stale(&context.client, backup, "reading the Backup").await? {
+            return Ok(Action::requeue(STALE_RETRY));
+        }
         match (marketplace.as_ref(), task) {
             (Some(m), task) => match backup_job::build(backup, m, task, &context.job_pod_labels) {
                 Ok(job) => {
